@@ -1,0 +1,21 @@
+// Helpers shared by the subcommands: where rules come from, and how errors print.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <string>
+
+#include "plugin/common/error.h"
+
+namespace vigil::cli {
+
+// The default rules folder: $VIGIL_RULES, else ./rules.
+std::string default_rules_dir();
+
+// Adds `--rules DIR` bound to `dir`, defaulting to default_rules_dir().
+CLI::Option* add_rules_option(CLI::App& app, std::string& dir);
+
+// Prints errors to stderr, as text or (json) as {"errors": [...]} on stdout.
+void print_errors(const Errors& errors, bool json);
+
+}  // namespace vigil::cli

@@ -1,0 +1,8 @@
+// Placeholder: registers nothing until this command lands.
+#include "cli/commands.h"
+
+namespace vigil::cli {
+
+void register_explain(CLI::App& /*unused*/) {}
+
+}  // namespace vigil::cli

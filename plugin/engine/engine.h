@@ -1,0 +1,60 @@
+// Engine: the facade of the detection core. Message in, Verdict out: normalise, match
+// against the current RuleSet, score the conversation, answer. Used alike by the
+// sidecar, the CLI (replay, eval) and the C ABI.
+//
+// Thread-safe: process() may be called from any number of threads at once; conversation
+// state is sharded and each thread keeps its own normaliser scratch and matcher.
+// reload_rules() swaps the rule snapshot atomically: in-flight messages finish on the
+// old one. Not copyable, not movable.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "plugin/common/error.h"
+#include "plugin/engine/message.h"
+#include "plugin/rules/rule_set.h"
+
+namespace vigil {
+
+struct EngineOptions {
+  std::filesystem::path rules_dir = "rules";
+  // Empty: state in memory only, nothing written (vigil replay without --data-dir).
+  std::filesystem::path data_dir;
+  size_t max_conversations = 1'000'000;           // LRU eviction past this
+  std::chrono::seconds idle_ttl{30 * 24 * 3600};  // state dropped after this long idle
+  size_t context_messages = 50;                   // last N messages kept in memory per conversation
+  std::chrono::milliseconds flush_interval{1000}; // what a crash can lose
+  size_t max_text_bytes = 64 * 1024;
+  // The clock, injectable for tests; returns epoch milliseconds.
+  std::function<int64_t()> now_ms;
+};
+
+struct ConversationInfo;  // see conversation_info.h
+
+class Engine {
+ public:
+  static Result<std::unique_ptr<Engine>, Errors> create(EngineOptions options);
+  ~Engine();  // flushes state
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // Scores one message. Errors (empty required field, text too long) leave every
+  // conversation's state untouched.
+  Result<Verdict> process(const Message& message);
+
+  // Builds a new RuleSet from options.rules_dir aside, and swaps it in only if it loads
+  // and its examples pass. On failure the running rules stay.
+  Status<Errors> reload_rules();
+  std::shared_ptr<const RuleSet> rules() const;
+
+  // Writes every dirty conversation to the store now (also done every flush_interval).
+  Status<> flush();
+};
+
+}  // namespace vigil
