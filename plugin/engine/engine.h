@@ -14,9 +14,13 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "plugin/common/error.h"
+#include "plugin/engine/conversation_info.h"
+#include "plugin/engine/engine_stats.h"
 #include "plugin/engine/message.h"
 #include "plugin/rules/rule_set.h"
 
@@ -35,7 +39,7 @@ struct EngineOptions {
   std::function<int64_t()> now_ms;
 };
 
-struct ConversationInfo;  // see conversation_info.h
+struct Explanation;  // plugin/scoring/explanation.h: which hits and multipliers made a score
 
 class Engine {
  public:
@@ -47,6 +51,16 @@ class Engine {
   // Scores one message. Errors (empty required field, text too long) leave every
   // conversation's state untouched.
   Result<Verdict> process(const Message& message);
+  // The same, and when `explain` is not null, fills it with the hits and multipliers
+  // behind the verdict (vigil replay --explain). Slower: allocates.
+  Result<Verdict> process(const Message& message, Explanation* explain);
+
+  // The conversation's current state, or nullopt when it is not tracked (never seen,
+  // evicted). Thread-safe; takes the conversation's shard lock briefly.
+  std::optional<ConversationInfo> conversation(std::string_view conversation_id) const;
+
+  // The counters (see engine_stats.h). Thread-safe, lock-free.
+  EngineStats stats() const;
 
   // Builds a new RuleSet from options.rules_dir aside, and swaps it in only if it loads
   // and its examples pass. On failure the running rules stay.
@@ -55,6 +69,12 @@ class Engine {
 
   // Writes every dirty conversation to the store now (also done every flush_interval).
   Status<> flush();
+
+  struct Impl;
+
+ private:
+  explicit Engine(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
 };
 
 }  // namespace vigil

@@ -1,0 +1,29 @@
+// EngineStats: the Engine's counters, for /metrics and tests. A consistent-enough
+// snapshot: each counter is read atomically, not all of them at one instant.
+// Plain data, copyable.
+#pragma once
+
+#include <array>
+#include <cstdint>
+
+namespace vigil {
+
+struct EngineStats {
+  uint64_t conversations = 0;         // conversations tracked in memory now
+  uint64_t messages = 0;              // messages scored (duplicates and rejects not included)
+  uint64_t duplicates = 0;            // repeated (conversation_id, message_id) answered from memory
+  uint64_t rejected = 0;              // messages refused by validation
+  uint64_t evictions_lru = 0;         // conversations dropped past max_conversations
+  uint64_t evictions_ttl = 0;         // conversations dropped after idle_ttl
+  uint64_t participants_overflow = 0; // messages from senders past the per-conversation table
+  uint64_t flushes = 0;               // batches written to the store
+  uint64_t flushed_conversations = 0; // snapshots written in those batches
+  uint64_t flush_failures = 0;        // batches the store refused (disk full, read-only ...)
+  uint64_t restored_conversations = 0;  // snapshots loaded at create()
+  uint64_t rule_reloads = 0;          // successful reload_rules()
+  uint64_t rule_reload_failures = 0;
+  std::array<uint64_t, 4> verdicts_by_level{};  // indexed by Level
+  std::array<uint64_t, 8> hits_by_stage{};      // scored hits, by stage index (first 8 stages)
+};
+
+}  // namespace vigil

@@ -1,0 +1,338 @@
+#include "plugin/engine/message_json.h"
+
+#include <algorithm>
+#include <climits>
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+#include <string_view>
+
+namespace vigil {
+namespace {
+
+using nlohmann::json;
+
+// Strict UTF-8 (no overlongs, no surrogates, nothing past U+10FFFF). Kept here rather
+// than borrowed from the normaliser: the API rejects what the normaliser would repair.
+bool valid_utf8(std::string_view s) {
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const auto* end = p + s.size();
+  while (p < end) {
+    unsigned c = *p;
+    if (c < 0x80) {
+      ++p;
+      continue;
+    }
+    int n;
+    unsigned min;
+    if ((c & 0xE0) == 0xC0) n = 1, min = 0x80, c &= 0x1F;
+    else if ((c & 0xF0) == 0xE0) n = 2, min = 0x800, c &= 0x0F;
+    else if ((c & 0xF8) == 0xF0) n = 3, min = 0x10000, c &= 0x07;
+    else return false;
+    if (end - p <= n) return false;
+    for (int i = 1; i <= n; ++i) {
+      if ((p[i] & 0xC0) != 0x80) return false;
+      c = (c << 6) | (p[i] & 0x3F);
+    }
+    if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF)) return false;
+    p += n + 1;
+  }
+  return true;
+}
+
+Error field_error(const char* code, std::string message, std::string field) {
+  return Error(code, std::move(message)).for_field(std::move(field));
+}
+
+// Reads a string field into `out`; `max_bytes` 0 means no id limit (text has its own).
+Status<> read_string(const json& v, const std::string& field, size_t max_bytes, bool required,
+                     std::string& out) {
+  if (!v.is_string()) return field_error("message.bad_type", field + " must be a string", field);
+  const auto& s = v.get_ref<const std::string&>();
+  if (required && s.empty()) return field_error("message.missing_field", field + " must not be empty", field);
+  if (max_bytes && s.size() > max_bytes)
+    return field_error("message.id_too_long",
+                       field + " is longer than " + std::to_string(max_bytes) + " bytes", field);
+  if (!valid_utf8(s)) return field_error("message.invalid_utf8", field + " is not valid UTF-8", field);
+  out = s;
+  return {};
+}
+
+// Days from 1970-01-01 to y-m-d (proleptic Gregorian), Howard Hinnant's algorithm.
+int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
+  y -= m <= 2;
+  const int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const auto yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<int64_t>(doe) - 719468;
+}
+
+// Largest accepted ts: 9999-12-31, in seconds; anything later is a unit mistake.
+constexpr double kMaxEpochSeconds = 253402300799.0;
+
+Status<> read_ts(const json& v, int64_t& out) {
+  if (v.is_number()) {
+    const double s = v.get<double>();
+    if (!std::isfinite(s) || s < 0 || s > kMaxEpochSeconds)
+      return field_error("message.bad_ts", "ts must be epoch seconds between 1970 and 9999", "ts");
+    out = static_cast<int64_t>(std::llround(s * 1000.0));
+    return {};
+  }
+  if (!v.is_string())
+    return field_error("message.bad_type", "ts must be an RFC 3339 string or epoch seconds", "ts");
+  if (!parse_rfc3339(v.get_ref<const std::string&>(), out) || out < 0)
+    return field_error("message.bad_ts", "ts is not an RFC 3339 time like 2026-11-28T10:15:02Z", "ts");
+  return {};
+}
+
+Status<> read_sender(const json& v, Message& m) {
+  if (!v.is_object()) return field_error("message.bad_type", "sender must be an object", "sender");
+  for (const auto& [key, value] : v.items()) {
+    if (key == "age_band") {
+      if (value.is_null()) continue;
+      if (!value.is_string())
+        return field_error("message.bad_type", "sender.age_band must be a string", "sender.age_band");
+      const auto& s = value.get_ref<const std::string&>();
+      if (s == "adult") m.sender_age_band = AgeBand::kAdult;
+      else if (s == "minor") m.sender_age_band = AgeBand::kMinor;
+      else if (s == "unknown") m.sender_age_band = AgeBand::kUnknown;
+      else
+        return field_error("message.bad_value", "sender.age_band must be adult, minor or unknown",
+                           "sender.age_band");
+    } else if (key == "account_age_days") {
+      if (value.is_null()) continue;
+      if (!value.is_number_integer())
+        return field_error("message.bad_type", "sender.account_age_days must be an integer",
+                           "sender.account_age_days");
+      const int64_t days = value.get<int64_t>();
+      if (days < 0)
+        return field_error("message.bad_value", "sender.account_age_days must not be negative",
+                           "sender.account_age_days");
+      m.sender_account_age_days = static_cast<int32_t>(std::min<int64_t>(days, INT32_MAX));
+    } else {
+      return field_error("message.unknown_field", "sender." + key + " is not a field of the API",
+                         "sender." + key);
+    }
+  }
+  return {};
+}
+
+Status<> read_channel(const json& v, Message& m) {
+  if (!v.is_string()) return field_error("message.bad_type", "channel must be a string", "channel");
+  const auto& s = v.get_ref<const std::string&>();
+  if (s == "dm") m.channel = Channel::kDm;
+  else if (s == "group") m.channel = Channel::kGroup;
+  else if (s == "public") m.channel = Channel::kPublic;
+  else return field_error("message.bad_value", "channel must be dm, group or public", "channel");
+  return {};
+}
+
+Status<> read_recipients(const json& v, const MessageLimits& limits, Message& m) {
+  if (!v.is_array()) return field_error("message.bad_type", "recipient_ids must be an array", "recipient_ids");
+  if (v.size() > limits.max_recipients)
+    return field_error("message.too_many_recipients",
+                       "recipient_ids holds more than " + std::to_string(limits.max_recipients) + " ids",
+                       "recipient_ids");
+  m.recipient_ids.resize(v.size());
+  for (size_t i = 0; i < v.size(); ++i) {
+    auto st = read_string(v[i], "recipient_ids[" + std::to_string(i) + "]", limits.max_id_bytes, true,
+                          m.recipient_ids[i]);
+    if (!st) return st;
+  }
+  return {};
+}
+
+double round2(double x) { return std::round(x * 100.0) / 100.0; }
+
+json stages_json(const std::vector<std::pair<std::string, double>>& stages) {
+  json o = json::object();
+  for (const auto& [name, value] : stages) o[name] = round2(value);
+  return o;
+}
+
+}  // namespace
+
+bool parse_rfc3339(std::string_view s, int64_t& epoch_ms) {
+  // YYYY-MM-DD[T ]hh:mm:ss[.frac](Z|±hh:mm)
+  auto digits = [&](size_t pos, size_t n, int& out) {
+    if (pos + n > s.size()) return false;
+    out = 0;
+    for (size_t i = pos; i < pos + n; ++i) {
+      if (s[i] < '0' || s[i] > '9') return false;
+      out = out * 10 + (s[i] - '0');
+    }
+    return true;
+  };
+  int y, mo, d, h, mi, se;
+  if (!digits(0, 4, y) || s.size() < 20 || s[4] != '-' || !digits(5, 2, mo) || s[7] != '-' ||
+      !digits(8, 2, d) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') || !digits(11, 2, h) ||
+      s[13] != ':' || !digits(14, 2, mi) || s[16] != ':' || !digits(17, 2, se))
+    return false;
+  static constexpr int kDaysIn[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (mo < 1 || mo > 12 || d < 1 || d > kDaysIn[mo - 1] || h > 23 || mi > 59 || se > 60) return false;
+  const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  if (mo == 2 && d == 29 && !leap) return false;
+  size_t pos = 19;
+  int ms = 0;
+  if (pos < s.size() && s[pos] == '.') {
+    ++pos;
+    int scale = 100, n = 0;
+    while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') {
+      ms += (s[pos] - '0') * scale;
+      scale /= 10;
+      ++pos, ++n;
+    }
+    if (n == 0) return false;
+  }
+  int offset_min = 0;
+  if (pos < s.size() && (s[pos] == 'Z' || s[pos] == 'z')) {
+    ++pos;
+  } else if (pos < s.size() && (s[pos] == '+' || s[pos] == '-')) {
+    int oh, om;
+    if (!digits(pos + 1, 2, oh) || pos + 3 >= s.size() || s[pos + 3] != ':' || !digits(pos + 4, 2, om) ||
+        oh > 23 || om > 59)
+      return false;
+    offset_min = (oh * 60 + om) * (s[pos] == '-' ? -1 : 1);
+    pos += 6;
+  } else {
+    return false;
+  }
+  if (pos != s.size()) return false;
+  const int64_t secs = days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)) * 86400 +
+                       h * 3600 + mi * 60 + std::min(se, 59) - offset_min * 60;
+  epoch_ms = secs * 1000 + ms;
+  return true;
+}
+
+std::string format_rfc3339(int64_t epoch_ms) {
+  int64_t secs = epoch_ms >= 0 ? epoch_ms / 1000 : (epoch_ms - 999) / 1000;
+  const int ms = static_cast<int>(epoch_ms - secs * 1000);
+  const auto t = static_cast<std::time_t>(secs);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
+  return buf;
+}
+
+Result<Message> message_from_json(const json& j, const MessageLimits& limits) {
+  if (!j.is_object()) return Error("message.not_object", "a message must be a JSON object");
+  Message m;
+  bool have_conv = false, have_id = false, have_sender = false, have_text = false;
+  for (const auto& [key, value] : j.items()) {
+    Status<> st;
+    if (key == "conversation_id") {
+      st = read_string(value, key, limits.max_id_bytes, true, m.conversation_id), have_conv = true;
+    } else if (key == "message_id") {
+      st = read_string(value, key, limits.max_id_bytes, true, m.message_id), have_id = true;
+    } else if (key == "sender_id") {
+      st = read_string(value, key, limits.max_id_bytes, true, m.sender_id), have_sender = true;
+    } else if (key == "text") {
+      have_text = true;
+      if (!value.is_string()) {
+        st = field_error("message.bad_type", "text must be a string", key);
+      } else if (value.get_ref<const std::string&>().size() > limits.max_text_bytes) {
+        st = field_error("message.text_too_long",
+                         "text is longer than " + std::to_string(limits.max_text_bytes) + " bytes", key);
+      } else {
+        st = read_string(value, key, 0, true, m.text);
+      }
+    } else if (value.is_null()) {
+      if (key != "recipient_ids" && key != "ts" && key != "sender" && key != "channel")
+        st = field_error("message.unknown_field", key + " is not a field of the API", key);
+    } else if (key == "recipient_ids") {
+      st = read_recipients(value, limits, m);
+    } else if (key == "ts") {
+      st = read_ts(value, m.ts_ms);
+    } else if (key == "sender") {
+      st = read_sender(value, m);
+    } else if (key == "channel") {
+      st = read_channel(value, m);
+    } else {
+      st = field_error("message.unknown_field", key + " is not a field of the API", key);
+    }
+    if (!st) return st.error();
+  }
+  if (!have_conv) return field_error("message.missing_field", "conversation_id is required", "conversation_id");
+  if (!have_id) return field_error("message.missing_field", "message_id is required", "message_id");
+  if (!have_sender) return field_error("message.missing_field", "sender_id is required", "sender_id");
+  if (!have_text) return field_error("message.missing_field", "text is required", "text");
+  return m;
+}
+
+json verdict_to_json(const Verdict& v) {
+  json j = {{"conversation_id", v.conversation_id},
+            {"message_id", v.message_id},
+            {"risk", round2(v.risk)},
+            {"level", to_string(v.level)},
+            {"action", to_string(v.action)}};
+  if (!v.suspect_id.empty()) j["suspect_id"] = v.suspect_id;
+  j["stages"] = stages_json(v.stages);
+  json hits = json::array();
+  for (const auto& h : v.hits) {
+    json hj = {{"rule", h.rule}, {"stage", h.stage}, {"start", h.start}, {"end", h.end}};
+    if (h.age >= 0) hj["age"] = h.age;
+    if (h.shadow) hj["shadow"] = true;
+    hits.push_back(std::move(hj));
+  }
+  j["hits"] = std::move(hits);
+  if (!v.case_id.empty()) j["case_id"] = v.case_id;
+  j["rules_version"] = v.rules_version;
+  if (v.duplicate) j["duplicate"] = true;
+  return j;
+}
+
+json conversation_to_json(const ConversationInfo& c) {
+  json j = {{"conversation_id", c.conversation_id},
+            {"risk", round2(c.risk)},
+            {"level", to_string(c.level)},
+            {"action", to_string(c.action)}};
+  if (!c.suspect_id.empty()) j["suspect_id"] = c.suspect_id;
+  j["coercion"] = c.coercion;
+  j["messages"] = c.messages;
+  j["first_ts"] = format_rfc3339(c.first_ts_ms);
+  j["last_ts"] = format_rfc3339(c.last_ts_ms);
+  json parts = json::array();
+  for (const auto& p : c.participants) {
+    json pj = {{"sender_id", p.sender_id}, {"score", round2(p.score)}, {"risk", round2(p.risk)},
+               {"age_band", to_string(p.age_band)}};
+    if (p.disclosed_age >= 0) pj["disclosed_age"] = p.disclosed_age;
+    pj["new_account"] = p.new_account;
+    pj["eligible"] = p.eligible;
+    pj["messages"] = p.messages;
+    pj["stages"] = stages_json(p.stages);
+    parts.push_back(std::move(pj));
+  }
+  j["participants"] = std::move(parts);
+  json timeline = json::array();
+  for (const auto& t : c.timeline)
+    timeline.push_back({{"message_id", t.message_id}, {"sender_id", t.sender_id},
+                        {"ts", format_rfc3339(t.ts_ms)}, {"risk", round2(t.risk)},
+                        {"level", to_string(t.level)}});
+  j["timeline"] = std::move(timeline);
+  j["rules_version"] = c.rules_version;
+  return j;
+}
+
+json stats_to_json(const EngineStats& s) {
+  json levels = json::object();
+  for (int i = 0; i < 4; ++i) levels[to_string(static_cast<Level>(i))] = s.verdicts_by_level[i];
+  return {{"conversations", s.conversations},
+          {"messages", s.messages},
+          {"duplicates", s.duplicates},
+          {"rejected", s.rejected},
+          {"evictions_lru", s.evictions_lru},
+          {"evictions_ttl", s.evictions_ttl},
+          {"participants_overflow", s.participants_overflow},
+          {"flushes", s.flushes},
+          {"flushed_conversations", s.flushed_conversations},
+          {"flush_failures", s.flush_failures},
+          {"restored_conversations", s.restored_conversations},
+          {"rule_reloads", s.rule_reloads},
+          {"rule_reload_failures", s.rule_reload_failures},
+          {"verdicts_by_level", std::move(levels)}};
+}
+
+}  // namespace vigil
