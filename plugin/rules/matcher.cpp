@@ -1,14 +1,87 @@
-// Placeholder until the matcher lands.
 #include "plugin/rules/matcher.h"
+
+#include <algorithm>
+
+#include "plugin/rules/re2_confirm.h"
+#include "plugin/rules/rule_set_impl.h"
 
 namespace vigil {
 
-struct Matcher::Scratch {};
-Matcher::Matcher(std::shared_ptr<const RuleSet> rules) : rules_(std::move(rules)) {}
+namespace {
+
+// What the Hyperscan callback fills during one scan.
+struct ScanState {
+  std::vector<uint8_t> seen;       // per rule: reported in this scan
+  std::vector<uint32_t> reported;  // the rules reported, each once
+};
+
+int on_hs_match(unsigned int id, unsigned long long /*from*/, unsigned long long /*to*/, unsigned int /*flags*/,
+                void* context) {
+  auto* s = static_cast<ScanState*>(context);
+  if (!s->seen[id]) {
+    s->seen[id] = 1;
+    s->reported.push_back(id);
+  }
+  return 0;  // keep scanning: every rule that hits is wanted
+}
+
+void sort_by_start(HitList& out) {
+  std::sort(out.begin(), out.end(), [](const Hit& a, const Hit& b) {
+    return a.start != b.start ? a.start < b.start : a.rule < b.rule;
+  });
+}
+
+}  // namespace
+
+struct Matcher::Scratch {
+  HsScratchPtr hs;
+  ScanState scan;
+  std::vector<re2::StringPiece> submatches;
+};
+
+Matcher::Matcher(std::shared_ptr<const RuleSet> rules)
+    : rules_(std::move(rules)), scratch_(std::make_unique<Scratch>()) {
+  const RuleSetImpl& impl = rules_->impl();
+  if (impl.scratch_prototype) {
+    hs_scratch_t* clone = nullptr;
+    if (hs_clone_scratch(impl.scratch_prototype.get(), &clone) == HS_SUCCESS) scratch_->hs.reset(clone);
+  }
+  scratch_->scan.seen.assign(impl.rules.size(), 0);
+  scratch_->scan.reported.reserve(impl.rules.size());
+  scratch_->submatches.resize(impl.max_submatches);
+}
+
 Matcher::~Matcher() = default;
 Matcher::Matcher(Matcher&&) noexcept = default;
 Matcher& Matcher::operator=(Matcher&&) noexcept = default;
-void Matcher::match(const NormalizedText&, HitList& out) { out.clear(); }
-void match_with_re2_only(const RuleSet&, const NormalizedText&, HitList& out) { out.clear(); }
+
+void Matcher::match(const NormalizedText& text, HitList& out) {
+  out.clear();
+  const RuleSetImpl& impl = rules_->impl();
+  Scratch& s = *scratch_;
+  if (!impl.db || !s.hs || text.text.empty()) return;
+  hs_scan(impl.db.get(), text.text.data(), static_cast<unsigned int>(text.text.size()), 0, s.hs.get(), on_hs_match,
+          &s.scan);
+  // Rule order, not report order, so hits do not depend on how Hyperscan reports.
+  std::sort(s.scan.reported.begin(), s.scan.reported.end());
+  for (uint32_t r : s.scan.reported) {
+    s.scan.seen[r] = 0;
+    Hit hit;
+    if (confirm_rule(impl, r, text, s.submatches.data(), hit)) out.push_back(hit);
+  }
+  s.scan.reported.clear();
+  sort_by_start(out);
+}
+
+void match_with_re2_only(const RuleSet& rules, const NormalizedText& text, HitList& out) {
+  out.clear();
+  const RuleSetImpl& impl = rules.impl();
+  std::vector<re2::StringPiece> submatches(impl.max_submatches);
+  for (uint32_t r : impl.active) {
+    Hit hit;
+    if (confirm_rule(impl, r, text, submatches.data(), hit)) out.push_back(hit);
+  }
+  sort_by_start(out);
+}
 
 }  // namespace vigil

@@ -32,6 +32,8 @@ struct Rule {
   int stage_index = -1;     // index into RuleSet::stages(); -1 for age_signal
   double weight = 1.0;
   std::string description;
+  // age_signal rules with a (?P<grade>...) group: age = grade + grade_offset.
+  int grade_offset = 0;
   RuleStatus status = RuleStatus::kStable;
   std::string file;         // where it was defined, for errors and explain
   int line = 0;

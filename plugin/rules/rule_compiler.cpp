@@ -1,0 +1,133 @@
+#include "plugin/rules/rule_compiler.h"
+
+#include <algorithm>
+
+#include "plugin/rules/db_cache.h"
+
+namespace vigil {
+
+namespace {
+
+Error pattern_error(const RuleSource& src, const SourceMark& m, std::string message) {
+  return Error("rules.bad_regex", std::move(message)).at(src.rule.file, m.line, m.column).for_rule(src.rule.id);
+}
+
+std::unique_ptr<re2::RE2> compile_one(const std::string& pattern, const RuleLoadOptions& options,
+                                      const RuleSource& src, const SourceMark& m, Errors& errors) {
+  re2::RE2::Options o;
+  o.set_case_sensitive(false);
+  o.set_encoding(re2::RE2::Options::EncodingUTF8);
+  o.set_max_mem(options.re2_max_mem);
+  o.set_log_errors(false);
+  auto re = std::make_unique<re2::RE2>(pattern, o);
+  if (!re->ok()) {
+    errors.push_back(pattern_error(src, m, "RE2 rejects the regex '" + pattern + "': " + re->error()));
+    return nullptr;
+  }
+  return re;
+}
+
+int group_index(const re2::RE2& re, const char* name) {
+  const auto& groups = re.NamedCapturingGroups();
+  auto it = groups.find(name);
+  return it == groups.end() ? -1 : it->second;
+}
+
+// age_signal rules must say where the age is: every pattern has an `age` or a `grade`
+// group, and a `grade` group needs the rule's grade_offset.
+void check_age_groups(const RuleSource& src, const CompiledRule& cr, Errors& errors) {
+  bool needs_offset = false;
+  for (size_t p = 0; p < cr.patterns.size(); ++p) {
+    const CompiledPattern& cp = cr.patterns[p];
+    needs_offset = needs_offset || cp.grade_group > 0;
+    if (cp.age_group > 0 || cp.grade_group > 0) continue;
+    const SourceMark& m = src.pattern_marks[p];
+    errors.push_back(Error("rules.no_age_group",
+                           "an age_signal pattern needs a named group (?P<age>...) or (?P<grade>...) holding the age")
+                         .at(src.rule.file, m.line, m.column)
+                         .for_rule(src.rule.id));
+  }
+  if (needs_offset && !src.has_grade_offset) {
+    errors.push_back(Error("rules.missing_key",
+                           "a rule with a (?P<grade>...) group needs 'grade_offset' (age = grade + grade_offset)")
+                         .at(src.rule.file, src.rule.line)
+                         .for_rule(src.rule.id));
+  }
+}
+
+}  // namespace
+
+void compile_re2(RuleSetImpl& impl, const std::vector<RuleSource>& sources, const RuleLoadOptions& options,
+                 Errors& errors) {
+  impl.compiled.clear();
+  impl.compiled.resize(sources.size());
+  for (size_t r = 0; r < sources.size(); ++r) {
+    const RuleSource& src = sources[r];
+    CompiledRule& cr = impl.compiled[r];
+    const size_t before = errors.size();
+    for (size_t p = 0; p < src.rule.patterns.size(); ++p) {
+      const std::string& pattern = src.rule.patterns[p];
+      auto re = compile_one(pattern, options, src, src.pattern_marks[p], errors);
+      if (!re) continue;
+      // Deprecated patterns never reach Hyperscan, but a pack must stay loadable when
+      // one is switched back on, so they are checked all the same.
+      if (std::string why = hs_expression_problem(to_hyperscan_syntax(pattern)); !why.empty()) {
+        errors.push_back(
+            pattern_error(src, src.pattern_marks[p], "Hyperscan rejects the regex '" + pattern + "': " + why));
+        continue;
+      }
+      impl.max_submatches = std::max(impl.max_submatches, static_cast<size_t>(re->NumberOfCapturingGroups()) + 1);
+      CompiledPattern cp;
+      cp.age_group = group_index(*re, "age");
+      cp.grade_group = group_index(*re, "grade");
+      cp.re = std::move(re);
+      cr.patterns.push_back(std::move(cp));
+    }
+    for (size_t u = 0; u < src.rule.unless.size(); ++u) {
+      if (auto re = compile_one(src.rule.unless[u], options, src, src.unless_marks[u], errors)) {
+        cr.unless.push_back(std::move(re));
+      }
+    }
+    if (errors.size() == before && src.rule.is_age_signal()) check_age_groups(src, cr, errors);
+  }
+}
+
+void compile_hyperscan(RuleSetImpl& impl, const std::vector<RuleSource>& sources, const RuleLoadOptions& options,
+                       Errors& errors) {
+  std::vector<HsExpression> expressions;
+  std::vector<std::pair<size_t, size_t>> origin;  // expression -> (rule, pattern), for errors
+  for (uint32_t r : impl.active) {
+    for (size_t p = 0; p < impl.rules[r].patterns.size(); ++p) {
+      expressions.push_back({to_hyperscan_syntax(impl.rules[r].patterns[p]), r});
+      origin.emplace_back(r, p);
+    }
+  }
+  if (expressions.empty()) return;
+  const std::string key = hs_cache_key(expressions);
+  impl.db = hs_cache_load(options.cache_dir, key);
+  impl.db_from_cache = impl.db != nullptr;
+  if (!impl.db) {
+    HsCompileResult built = hs_compile_all(expressions);
+    if (!built.db) {
+      if (built.expression >= 0) {
+        const auto [r, p] = origin[static_cast<size_t>(built.expression)];
+        errors.push_back(pattern_error(sources[r], sources[r].pattern_marks[p],
+                                       "Hyperscan rejects the regex '" + impl.rules[r].patterns[p] + "': " + built.error));
+      } else {
+        errors.push_back(Error("rules.compile_failed", "Hyperscan could not build the rule database: " + built.error));
+      }
+      return;
+    }
+    impl.db = std::move(built.db);
+    hs_cache_store(options.cache_dir, key, impl.db.get());
+  }
+  hs_scratch_t* scratch = nullptr;
+  if (hs_alloc_scratch(impl.db.get(), &scratch) != HS_SUCCESS) {
+    errors.push_back(Error("rules.compile_failed", "Hyperscan could not allocate scratch space for the database"));
+    impl.db.reset();
+    return;
+  }
+  impl.scratch_prototype.reset(scratch);
+}
+
+}  // namespace vigil
