@@ -1,0 +1,262 @@
+#include "plugin/scoring/scorer.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+namespace vigil {
+namespace {
+
+// Evidence below this is noise left by decay; dropping it keeps idle states all-zero.
+constexpr float kEvidenceFloor = 1e-4f;
+
+std::string fmt2(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2f", v);
+  return buf;
+}
+
+const char* level_name(Level l) {
+  static constexpr const char* kNames[] = {"none", "watch", "review", "urgent"};
+  return kNames[static_cast<int>(l)];
+}
+
+}  // namespace
+
+void Scorer::decay_to(ConversationState& s, int64_t ts_ms) const {
+  if (ts_ms <= s.last_ts_ms) return;
+  const double dt = static_cast<double>(ts_ms - s.last_ts_ms);
+  s.last_ts_ms = ts_ms;
+  const size_t stages = c_.stages.size();
+  for (int i = 0; i < s.participants; ++i) {
+    for (size_t k = 0; k < stages; ++k) {
+      float& e = s.p[i].evidence[k];
+      if (e == 0) continue;
+      e = static_cast<float>(e * std::exp(-c_.stages[k].decay_per_ms * dt));
+      if (e < kEvidenceFloor) e = 0;
+    }
+  }
+}
+
+int Scorer::find_or_add(ConversationState& s, uint64_t id_hash, bool& added) const {
+  added = false;
+  for (int i = 0; i < s.participants; ++i)
+    if (s.p[i].id_hash == id_hash) return i;
+  if (s.participants >= kMaxParticipants) return -1;
+  const int i = s.participants++;
+  s.p[i] = ParticipantState{};
+  s.p[i].id_hash = id_hash;
+  added = true;
+  return i;
+}
+
+void Scorer::apply_hit(ParticipantState& p, const ScoreHit& h, Explanation* explain) const {
+  Explanation::HitPart* part = nullptr;
+  if (explain) {
+    part = &explain->hits.emplace_back();
+    part->rule = h.rule;
+    part->stage = h.stage < 0 ? "age_signal" : c_.stages[h.stage].name;
+    part->weight = h.weight;
+    part->age = h.age;
+    part->shadow = h.shadow;
+  }
+  if (h.shadow) return;
+  if (h.stage < 0) {
+    if (h.age < 0) return;
+    const auto age = static_cast<uint8_t>(std::min(h.age, 254));
+    p.min_age = p.min_age == kNoAge ? age : std::min(p.min_age, age);
+    p.max_age = p.max_age == kNoAge ? age : std::max(p.max_age, age);
+    if (part) part->scored = true;
+    return;
+  }
+  // Repeat counter of this rule; when every slot is taken, the least repeated rule
+  // gives its slot up (its next hit counts as a first again: the lenient direction).
+  int slot = -1, weakest = 0;
+  for (int k = 0; k < kRepeatSlots; ++k) {
+    if (p.repeat_count[k] && p.repeat_rule[k] == h.rule_key) {
+      slot = k;
+      break;
+    }
+    if (p.repeat_count[k] < p.repeat_count[weakest]) weakest = k;
+  }
+  if (slot < 0) {
+    slot = weakest;
+    p.repeat_rule[slot] = h.rule_key;
+    p.repeat_count[slot] = 0;
+  }
+  const uint8_t k = p.repeat_count[slot];
+  if (k < 255) ++p.repeat_count[slot];
+  const double added = h.weight * std::pow(c_.repeat_discount, k);
+  float& e = p.evidence[h.stage];
+  e = static_cast<float>(e + added);
+  if (e >= c_.reach_evidence && p.first_reach[h.stage] == 0) p.first_reach[h.stage] = ++p.reached;
+  if (part) {
+    part->repeat = k;
+    part->added = added;
+    part->scored = true;
+  }
+}
+
+ScoreOutcome Scorer::score(ConversationState& s, const SenderInfo& sender, std::span<const ScoreHit> hits,
+                           int64_t ts_ms, Explanation* explain) const {
+  if (s.messages == 0) s.first_ts_ms = s.last_ts_ms = ts_ms;
+  decay_to(s, ts_ms);
+  ++s.messages;
+  bool added = false;
+  const int i = find_or_add(s, sender.id_hash, added);
+  if (explain) explain->sender = i;
+  bool urgent_hit = false;
+  if (i >= 0) {
+    ParticipantState& p = s.p[i];
+    if (p.messages < UINT16_MAX) ++p.messages;
+    if (sender.band != AgeBand::kUnknown) p.band = static_cast<uint8_t>(sender.band);
+    if (sender.account_age_days >= 0) {
+      if (sender.account_age_days < c_.new_account_days) p.flags |= ParticipantState::kNewAccount;
+      else p.flags &= static_cast<uint8_t>(~ParticipantState::kNewAccount);
+    }
+    for (const ScoreHit& h : hits) {
+      apply_hit(p, h, explain);
+      urgent_hit = urgent_hit || (!h.shadow && h.stage >= 0 && c_.stages[h.stage].urgent);
+    }
+  } else if (explain) {
+    for (const ScoreHit& h : hits) {
+      auto& part = explain->hits.emplace_back();
+      part.rule = h.rule;
+      part.stage = h.stage < 0 ? "age_signal" : c_.stages[h.stage].name;
+      part.weight = h.weight;
+      part.shadow = h.shadow;
+    }
+    explain->notes.push_back("the sender table is full (" + std::to_string(kMaxParticipants) +
+                             " participants): this sender is not scored");
+  }
+  if (urgent_hit && eligible(s, i) && !(s.flags & ConversationState::kUrgentSticky)) {
+    s.flags |= ConversationState::kUrgentSticky;
+    s.urgent_sender = static_cast<int8_t>(i);
+  }
+  ScoreOutcome out = evaluate(s, explain);
+  out.sender = i;
+  out.new_participant = added;
+  s.last_risk = static_cast<float>(out.risk);
+  s.last_level = static_cast<uint8_t>(out.level);
+  s.last_suspect = static_cast<int8_t>(out.suspect);
+  return out;
+}
+
+ScoreOutcome Scorer::evaluate(const ConversationState& s, Explanation* explain) const {
+  ScoreOutcome out;
+  double best = -1;
+  for (int i = 0; i < s.participants; ++i) {
+    if (!eligible(s, i)) {
+      if (explain) explain->excluded.push_back(i);
+      continue;
+    }
+    const double sc = participant_score(s, i);
+    if (sc > best) best = sc, out.top = i;
+  }
+  const bool sticky = s.flags & ConversationState::kUrgentSticky;
+  const int subject = sticky && s.urgent_sender >= 0 && eligible(s, s.urgent_sender) ? s.urgent_sender : out.top;
+  const double score = subject >= 0 ? participant_score(s, subject, explain) : 0.0;
+  out.risk = c_.risk_for(score);
+  const double urgent_risk = c_.levels[static_cast<int>(Level::kUrgent)].min_risk;
+  if (sticky) {
+    out.level = Level::kUrgent;
+    out.risk = std::max(out.risk, urgent_risk);
+  } else {
+    out.level = c_.level_for(out.risk);
+  }
+  out.action = c_.action_for(out.level);
+  if (out.level >= Level::kWatch) out.suspect = subject;
+  if (explain) {
+    explain->subject = subject;
+    explain->risk = out.risk;
+    explain->urgent_sticky = sticky;
+    if (sticky)
+      explain->reason = "an urgent-stage (coercion) hit made the conversation urgent; it stays urgent";
+    else if (out.level == Level::kNone)
+      explain->reason = "risk " + fmt2(out.risk) + " is below watch (" + fmt2(c_.levels[1].min_risk) + ")";
+    else
+      explain->reason = "risk " + fmt2(out.risk) + " >= " + level_name(out.level) + " (" +
+                        fmt2(c_.levels[static_cast<int>(out.level)].min_risk) + ")";
+  }
+  return out;
+}
+
+AgeStatus Scorer::age_status(const ParticipantState& p) const {
+  if (p.band == static_cast<uint8_t>(AgeBand::kAdult)) return AgeStatus::kAdult;
+  if (p.band == static_cast<uint8_t>(AgeBand::kMinor)) return AgeStatus::kMinor;
+  if (p.min_age == kNoAge) return AgeStatus::kUnknown;
+  if (p.max_age < c_.adult_age) return AgeStatus::kMinor;
+  if (p.min_age >= c_.adult_age) return AgeStatus::kAdult;
+  return AgeStatus::kUnknown;  // disclosed both sides of adult_age: believe neither
+}
+
+bool Scorer::eligible(const ConversationState& s, int i) const {
+  if (i < 0 || age_status(s.p[i]) != AgeStatus::kMinor) return i >= 0;
+  for (int j = 0; j < s.participants; ++j)
+    if (j != i && age_status(s.p[j]) != AgeStatus::kMinor) return false;
+  return true;
+}
+
+double Scorer::participant_score(const ConversationState& s, int i, Explanation* explain) const {
+  const ParticipantState& p = s.p[i];
+  const size_t n = c_.stages.size();
+  double sum = 0;
+  // Reached stages in the order they were first reached, for the in-order run.
+  int order[kMaxStages];
+  int rank[kMaxStages];
+  int reached = 0;
+  for (size_t k = 0; k < n; ++k) {
+    const StageParams& st = c_.stages[k];
+    const double e = p.evidence[k];
+    const double contribution = st.weight * std::min(e, st.cap);
+    sum += contribution;
+    const bool is_reached = e >= c_.reach_evidence && p.first_reach[k] > 0;
+    if (is_reached) order[reached] = static_cast<int>(k), rank[reached] = p.first_reach[k], ++reached;
+    if (explain && e > 0)
+      explain->stages.push_back({st.name, e, st.cap, st.weight, contribution, p.first_reach[k], is_reached});
+  }
+  // Sort the reached stages by first-reach rank (n <= 8: insertion sort), then the
+  // longest strictly increasing run of stage indices: how much of the usual order.
+  for (int a = 1; a < reached; ++a)
+    for (int b = a; b > 0 && rank[b - 1] > rank[b]; --b) std::swap(rank[b - 1], rank[b]), std::swap(order[b - 1], order[b]);
+  int lis[kMaxStages];
+  int in_order = 0;
+  for (int a = 0; a < reached; ++a) {
+    lis[a] = 1;
+    for (int b = 0; b < a; ++b)
+      if (order[b] < order[a]) lis[a] = std::max(lis[a], lis[b] + 1);
+    in_order = std::max(in_order, lis[a]);
+  }
+  const double bonus = reached >= 2 ? c_.distinct_stage_bonus * (reached - 1) + c_.in_order_bonus * (in_order - 1) : 0.0;
+
+  bool other_minor = false;
+  for (int j = 0; j < s.participants; ++j) {
+    if (j == i) continue;
+    const bool minor = age_status(s.p[j]) == AgeStatus::kMinor;
+    other_minor = other_minor || minor;
+  }
+  double m = 1;
+  auto factor = [&](const char* name, double v) {
+    m *= v;
+    if (explain) explain->multipliers.push_back({name, v});
+  };
+  if (other_minor) factor("other_minor", c_.m_other_minor);
+  switch (age_status(p)) {
+    case AgeStatus::kAdult: factor("sender_adult", c_.m_sender_adult); break;
+    case AgeStatus::kMinor: factor("sender_minor", c_.m_sender_minor); break;
+    case AgeStatus::kUnknown: factor("sender_unknown", c_.m_sender_unknown); break;
+  }
+  if (p.flags & ParticipantState::kNewAccount) factor("new_account", c_.m_new_account);
+  const double score = m * (sum + bonus);
+  if (explain) {
+    explain->stage_sum = sum;
+    explain->distinct_stages = reached;
+    explain->in_order = in_order;
+    explain->bonus = bonus;
+    explain->multiplier = m;
+    explain->score = score;
+  }
+  return score;
+}
+
+}  // namespace vigil

@@ -1,0 +1,91 @@
+// Scorer: the sequence scorer. Turns a conversation's stream of rule hits into a risk
+// that rises when ONE sender works through the stages of grooming, and stays low for a
+// single risky-looking phrase. Per conversation and per sender it keeps evidence per
+// stage, decayed by a half-life and raised by each hit (weight × repeat_discount^k for
+// the k-th repeat of the same rule); a sender's score is
+//   multipliers × (Σ_stage weight·min(evidence, cap) + bonus(stages reached, in order))
+// and the conversation's risk is 100·(1 − e^(−score/scale)) of its riskiest eligible
+// sender. Every number comes from ScorerConfig (rules/stages.yaml).
+//
+// Ages: `age_signal` hits record the age a sender discloses about THEMSELF; with the
+// platform's age band they make a participant a known minor or adult. A known minor is
+// never the suspect while another participant is adult or unknown; a sender's own age
+// never adds to their score except through the sender_* multipliers.
+//
+// Urgent: a scored hit of an `urgent` stage (coercion) from an eligible sender makes the
+// conversation urgent at once and for good (sticky: a threat does not expire as the
+// chat goes quiet; a moderator clears it through the case, not the scorer), and names
+// that sender as the suspect while they stay eligible.
+//
+// Pure and allocation-free (unless an Explanation is asked for); immutable after
+// construction and thread-safe for concurrent calls on DIFFERENT states. Copyable.
+#pragma once
+
+#include <cstdint>
+#include <span>
+
+#include "plugin/scoring/conversation_state.h"
+#include "plugin/scoring/explanation.h"
+#include "plugin/scoring/scorer_config.h"
+
+namespace vigil {
+
+// One rule hit of a message, as the scorer needs it.
+struct ScoreHit {
+  uint32_t rule = 0;      // index into the RuleSet, reported back in explanations
+  uint16_t rule_key = 0;  // 16-bit hash of the rule id: counts repeats across reloads
+  int stage = -1;         // stage index; -1 for age_signal
+  double weight = 1.0;
+  int32_t age = -1;       // age_signal: the disclosed age, -1 none
+  bool shadow = false;    // reported, never scored
+};
+
+struct SenderInfo {
+  uint64_t id_hash = 0;  // hash_id(sender_id)
+  AgeBand band = AgeBand::kUnknown;
+  int32_t account_age_days = -1;  // -1 unknown
+};
+
+struct ScoreOutcome {
+  int sender = -1;   // participant index of the sender; -1 when the table was full
+  bool new_participant = false;  // the sender took a new slot with this message
+  double risk = 0;
+  Level level = Level::kNone;
+  Action action = Action::kAllow;
+  int top = -1;      // riskiest eligible participant, even below watch; -1 none
+  int suspect = -1;  // the named suspect (watch and above), else -1
+};
+
+enum class AgeStatus : uint8_t { kUnknown, kAdult, kMinor };
+
+class Scorer {
+ public:
+  explicit Scorer(ScorerConfig config) : c_(std::move(config)) {}
+
+  const ScorerConfig& config() const { return c_; }
+
+  // Applies one message at `ts_ms` (earlier than the last message: no decay) and returns
+  // the conversation's verdict after it.
+  ScoreOutcome score(ConversationState& s, const SenderInfo& sender, std::span<const ScoreHit> hits, int64_t ts_ms,
+                     Explanation* explain = nullptr) const;
+
+  // The verdict of the state as it is (no message, no decay).
+  ScoreOutcome evaluate(const ConversationState& s, Explanation* explain = nullptr) const;
+
+  // Decays every participant's evidence to `ts_ms` (no-op when not later than last_ts_ms).
+  void decay_to(ConversationState& s, int64_t ts_ms) const;
+
+  AgeStatus age_status(const ParticipantState& p) const;
+  // False for a known minor while another participant is a known adult or unknown.
+  bool eligible(const ConversationState& s, int i) const;
+  // Participant i's score; fills the score part of `explain` when given.
+  double participant_score(const ConversationState& s, int i, Explanation* explain = nullptr) const;
+
+ private:
+  int find_or_add(ConversationState& s, uint64_t id_hash, bool& added) const;
+  void apply_hit(ParticipantState& p, const ScoreHit& h, Explanation* explain) const;
+
+  ScorerConfig c_;
+};
+
+}  // namespace vigil

@@ -1,0 +1,341 @@
+// The sequence scorer as a pure unit, fed hand-built hits, with the shipped
+// rules/stages.yaml configuration (so these tests also guard the shipped numbers).
+#include <catch2/catch.hpp>
+#include <yaml-cpp/yaml.h>
+
+#include <cmath>
+#include <fstream>
+#include <sstream>
+#include <vector>
+
+#include "plugin/scoring/scorer.h"
+
+namespace vigil {
+namespace {
+
+constexpr int64_t kHour = 3600 * 1000;
+constexpr int64_t kT0 = 1'700'000'000'000;
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::vector<std::string> stage_names(const std::string& yaml) {
+  std::vector<std::string> names;
+  for (const auto& s : YAML::Load(yaml)["stages"]) names.push_back(s["name"].as<std::string>());
+  return names;
+}
+
+const std::string& shipped_yaml() {
+  static const std::string text = read_file(std::string(VIGIL_SOURCE_DIR) + "/rules/stages.yaml");
+  return text;
+}
+
+Scorer shipped_scorer() {
+  auto cfg = ScorerConfig::parse(shipped_yaml(), stage_names(shipped_yaml()));
+  if (!cfg) FAIL(to_text(cfg.error()));
+  return Scorer(std::move(cfg.value()));
+}
+
+// Builds a hit of `stage` (a name, or "age_signal") from rule number `rule`.
+struct Hits {
+  explicit Hits(const Scorer& s) : scorer(s) {}
+  const Scorer& scorer;
+  std::vector<ScoreHit> list;
+  Hits& add(const std::string& stage, uint32_t rule, double weight = 1.0, int age = -1, bool shadow = false) {
+    ScoreHit h;
+    h.rule = rule;
+    h.rule_key = static_cast<uint16_t>(rule + 1);
+    h.weight = weight;
+    h.age = age;
+    h.shadow = shadow;
+    h.stage = -1;
+    for (size_t i = 0; i < scorer.config().stages.size(); ++i)
+      if (scorer.config().stages[i].name == stage) h.stage = static_cast<int>(i);
+    list.push_back(h);
+    return *this;
+  }
+};
+
+int stage_of(const Scorer& s, const char* name) {
+  for (size_t i = 0; i < s.config().stages.size(); ++i)
+    if (s.config().stages[i].name == name) return static_cast<int>(i);
+  return -1;
+}
+
+SenderInfo who(uint64_t id, AgeBand band = AgeBand::kUnknown, int account_days = -1) {
+  return SenderInfo{id, band, account_days};
+}
+
+constexpr uint64_t kAdult = 11, kChild = 22, kThird = 33;
+
+}  // namespace
+
+TEST_CASE("the shipped scorer configuration parses and keeps single stages below review") {
+  auto cfg = ScorerConfig::parse(shipped_yaml(), stage_names(shipped_yaml()));
+  REQUIRE(cfg.ok());
+  CHECK(cfg->stages.size() == 8);
+  CHECK(cfg->stages[stage_of(Scorer(cfg.value()), "coercion")].urgent);
+  CHECK(cfg->stages[stage_of(Scorer(cfg.value()), "trust")].half_life_ms == Approx(120.0 * kHour));
+  for (const auto& st : cfg->stages)
+    if (!st.urgent) CHECK(cfg->risk_for(st.weight * st.cap * cfg->max_multiplier()) < cfg->levels[2].min_risk);
+}
+
+TEST_CASE("scorer configuration errors are data with a field and a line") {
+  const auto names = stage_names(shipped_yaml());
+  SECTION("unknown key") {
+    std::string y = shipped_yaml();
+    y.replace(y.find("  half_life_hours: 72"), 0, "  halflife: 3\n");
+    auto cfg = ScorerConfig::parse(y, names);
+    REQUIRE_FALSE(cfg.ok());
+    CHECK(cfg.error()[0].code == "scorer.unknown_key");
+    CHECK(cfg.error()[0].field == "scorer.halflife");
+    CHECK(cfg.error()[0].line > 0);
+  }
+  SECTION("a single stage heavy enough to reach review alone") {
+    std::string y = shipped_yaml();
+    const std::string from = "secrecy:         {weight: 1.0}";
+    y.replace(y.find(from), from.size(), "secrecy:         {weight: 4.0}");
+    auto cfg = ScorerConfig::parse(y, names);
+    REQUIRE_FALSE(cfg.ok());
+    CHECK(cfg.error()[0].code == "scorer.single_stage_reaches_review");
+    CHECK(cfg.error()[0].field == "scorer.stages.secrecy");
+  }
+  SECTION("a stage without a weight, levels out of order") {
+    std::string y = shipped_yaml();
+    const std::string meeting = "    meeting:         {weight: 0.7}\n";
+    y.replace(y.find(meeting), meeting.size(), "");
+    y.replace(y.find("min_risk: 90"), 12, "min_risk: 50");
+    auto cfg = ScorerConfig::parse(y, names);
+    REQUIRE_FALSE(cfg.ok());
+    std::vector<std::string> fields;
+    for (const auto& e : cfg.error()) fields.push_back(e.field);
+    CHECK(std::find(fields.begin(), fields.end(), "scorer.stages.meeting") != fields.end());
+    CHECK(std::find(fields.begin(), fields.end(), "levels.urgent") != fields.end());
+  }
+  SECTION("missing sections") {
+    auto cfg = ScorerConfig::parse("stages: []\n", names);
+    REQUIRE_FALSE(cfg.ok());
+    CHECK(cfg.error()[0].code == "scorer.missing_key");
+  }
+}
+
+TEST_CASE("evidence decays by the stage's half-life") {
+  const Scorer s = shipped_scorer();
+  ConversationState st;
+  const int isolation = stage_of(s, "isolation"), trust = stage_of(s, "trust");
+  s.score(st, who(kAdult), Hits(s).add("isolation", 1).add("trust", 2).list, kT0);
+  CHECK(st.p[0].evidence[isolation] == Approx(1.0));
+  s.score(st, who(kAdult), {}, kT0 + 72 * kHour);
+  CHECK(st.p[0].evidence[isolation] == Approx(0.5).epsilon(1e-4));
+  CHECK(st.p[0].evidence[trust] == Approx(std::pow(0.5, 72.0 / 120.0)).epsilon(1e-4));
+  SECTION("a message from the past does not decay or un-decay") {
+    s.score(st, who(kAdult), {}, kT0);
+    CHECK(st.p[0].evidence[isolation] == Approx(0.5).epsilon(1e-4));
+    CHECK(st.last_ts_ms == kT0 + 72 * kHour);
+  }
+}
+
+TEST_CASE("the same rule repeating gives diminishing returns; other rules count in full") {
+  const Scorer s = shipped_scorer();
+  const int secrecy = stage_of(s, "secrecy");
+  ConversationState a, b;
+  for (int i = 0; i < 3; ++i) s.score(a, who(kAdult), Hits(s).add("secrecy", 7, 0.4).list, kT0);
+  CHECK(a.p[0].evidence[secrecy] == Approx(0.4 * (1 + 0.5 + 0.25)));
+  for (uint32_t r = 0; r < 3; ++r) s.score(b, who(kAdult), Hits(s).add("secrecy", r, 0.4).list, kT0);
+  CHECK(b.p[0].evidence[secrecy] == Approx(1.2));
+  Explanation ex;
+  s.score(a, who(kAdult), Hits(s).add("secrecy", 7, 0.4).list, kT0, &ex);
+  REQUIRE(ex.hits.size() == 1);
+  CHECK(ex.hits[0].repeat == 3);
+  CHECK(ex.hits[0].added == Approx(0.4 * 0.125));
+}
+
+TEST_CASE("one stage alone never reaches review, however often and in the worst context") {
+  const Scorer s = shipped_scorer();
+  for (const auto& stage : s.config().stages) {
+    if (stage.urgent) continue;
+    ConversationState st;
+    s.score(st, who(kChild, AgeBand::kMinor), Hits(s).add("age_signal", 90, 1, 12).list, kT0);
+    ScoreOutcome out;
+    for (uint32_t i = 0; i < 40; ++i)
+      out = s.score(st, who(kAdult, AgeBand::kAdult, 2), Hits(s).add(stage.name, i, 1.5).list, kT0 + i * 1000);
+    INFO(stage.name);
+    CHECK(out.level < Level::kReview);
+    CHECK(out.risk > 0);
+  }
+}
+
+TEST_CASE("a classic progression towards a disclosed minor reaches review and names the adult") {
+  const Scorer s = shipped_scorer();
+  ConversationState st;
+  int64_t t = kT0;
+  auto step = [&](uint64_t id, Hits h) { return s.score(st, who(id), h.list, t += 60'000); };
+  step(kAdult, Hits(s).add("access", 1));
+  step(kChild, Hits(s).add("age_signal", 2, 1, 13));
+  step(kAdult, Hits(s).add("trust", 3));
+  step(kAdult, Hits(s).add("isolation", 4));
+  ScoreOutcome mid = step(kAdult, Hits(s).add("secrecy", 5));
+  CHECK(mid.level >= Level::kWatch);
+  ScoreOutcome out = step(kAdult, Hits(s).add("platform_move", 6));
+  CHECK(out.level >= Level::kReview);
+  CHECK(out.suspect == 0);
+  CHECK(st.p[0].id_hash == kAdult);
+  CHECK(out.action == s.config().action_for(out.level));
+}
+
+TEST_CASE("the same stages without any minor in the chat score lower") {
+  const Scorer s = shipped_scorer();
+  auto run = [&](int child_age) {
+    ConversationState st;
+    s.score(st, who(kChild), Hits(s).add("age_signal", 2, 1, child_age).list, kT0);
+    ScoreOutcome out;
+    for (const char* stage : {"access", "trust", "isolation", "secrecy"})
+      out = s.score(st, who(kAdult), Hits(s).add(stage, 10).list, kT0 + 1000);
+    return out.risk;
+  };
+  CHECK(run(13) > run(30) * 1.3);
+}
+
+TEST_CASE("multipliers: minor context, adult or unknown sender, new account") {
+  const Scorer s = shipped_scorer();
+  const auto& c = s.config();
+  auto score_with = [&](AgeBand sender_band, int account_days, AgeBand other_band) {
+    ConversationState st;
+    s.score(st, who(kChild, other_band), {}, kT0);
+    Explanation ex;
+    s.score(st, who(kAdult, sender_band, account_days), Hits(s).add("isolation", 1).add("secrecy", 2).list, kT0, &ex);
+    return ex;
+  };
+  const Explanation base = score_with(AgeBand::kUnknown, -1, AgeBand::kUnknown);
+  CHECK(base.multiplier == Approx(c.m_sender_unknown));
+  const Explanation minor = score_with(AgeBand::kUnknown, -1, AgeBand::kMinor);
+  CHECK(minor.multiplier == Approx(c.m_sender_unknown * c.m_other_minor));
+  const Explanation adult_new = score_with(AgeBand::kAdult, 3, AgeBand::kMinor);
+  CHECK(adult_new.multiplier == Approx(c.m_sender_adult * c.m_other_minor * c.m_new_account));
+  CHECK(adult_new.score > minor.score);
+  const Explanation old_account = score_with(AgeBand::kAdult, 400, AgeBand::kUnknown);
+  CHECK(old_account.multiplier == Approx(c.m_sender_adult));
+  CHECK(base.distinct_stages == 2);
+  CHECK(base.bonus == Approx(c.distinct_stage_bonus + c.in_order_bonus));
+}
+
+TEST_CASE("a sender's own disclosed age never makes them a suspect") {
+  const Scorer s = shipped_scorer();
+  ConversationState st;
+  s.score(st, who(kChild), {}, kT0);
+  ScoreOutcome out;
+  for (int i = 0; i < 10; ++i) out = s.score(st, who(kAdult), Hits(s).add("age_signal", 1, 1, 35).list, kT0);
+  CHECK(out.level == Level::kNone);
+  CHECK(out.risk == 0);
+  CHECK(s.age_status(st.p[1]) == AgeStatus::kAdult);
+}
+
+TEST_CASE("a known minor is never the suspect while the other participant is adult or unknown") {
+  const Scorer s = shipped_scorer();
+  ConversationState st;
+  int64_t t = kT0;
+  // The child discloses and asks the very questions a groomer asks; the adult says little.
+  s.score(st, who(kChild), Hits(s).add("age_signal", 1, 1, 12).list, t += 1000);
+  s.score(st, who(kAdult), {}, t += 1000);
+  ScoreOutcome out;
+  for (const char* stage : {"access", "isolation", "secrecy", "platform_move", "meeting"})
+    out = s.score(st, who(kChild), Hits(s).add(stage, 2).list, t += 1000);
+  CHECK_FALSE(s.eligible(st, 0));
+  CHECK(out.suspect != 0);
+  CHECK(out.level == Level::kNone);
+  SECTION("two minors: both may be suspects") {
+    s.score(st, who(kAdult), Hits(s).add("age_signal", 3, 1, 14).list, t += 1000);
+    CHECK(s.eligible(st, 0));
+    out = s.evaluate(st);
+    CHECK(out.top == 0);
+  }
+  SECTION("the platform's band beats a disclosure") {
+    s.score(st, who(kChild, AgeBand::kAdult), {}, t += 1000);
+    CHECK(s.eligible(st, 0));
+  }
+  SECTION("ages disclosed on both sides of 18 count as unknown") {
+    s.score(st, who(kChild), Hits(s).add("age_signal", 4, 1, 19).list, t += 1000);
+    CHECK(s.age_status(st.p[0]) == AgeStatus::kUnknown);
+    CHECK(s.eligible(st, 0));
+  }
+}
+
+TEST_CASE("a coercion hit is urgent at once and stays urgent") {
+  const Scorer s = shipped_scorer();
+  ConversationState st;
+  s.score(st, who(kChild), Hits(s).add("age_signal", 1, 1, 15).list, kT0);
+  ScoreOutcome out = s.score(st, who(kAdult), Hits(s).add("coercion", 2).list, kT0 + 1000);
+  CHECK(out.level == Level::kUrgent);
+  CHECK(out.suspect == 1);
+  CHECK(out.risk >= s.config().levels[3].min_risk);
+  out = s.score(st, who(kChild), {}, kT0 + 1000 + 30 * 24 * kHour);
+  CHECK(out.level == Level::kUrgent);
+  CHECK(out.suspect == 1);
+  SECTION("from a known minor talking to an unknown adult it is not") {
+    ConversationState st2;
+    s.score(st2, who(kAdult), {}, kT0);
+    out = s.score(st2, who(kChild, AgeBand::kMinor), Hits(s).add("coercion", 2).list, kT0);
+    CHECK(out.level < Level::kUrgent);
+  }
+}
+
+TEST_CASE("shadow hits are reported but never scored") {
+  const Scorer s = shipped_scorer();
+  ConversationState st;
+  Explanation ex;
+  ScoreOutcome out = s.score(st, who(kAdult), Hits(s).add("coercion", 1, 1, -1, true).add("secrecy", 2, 1, -1, true).list,
+                             kT0, &ex);
+  CHECK(out.level == Level::kNone);
+  CHECK(out.risk == 0);
+  REQUIRE(ex.hits.size() == 2);
+  CHECK(ex.hits[0].shadow);
+  CHECK_FALSE(ex.hits[0].scored);
+}
+
+TEST_CASE("stages in the usual order earn more than the same stages out of order, which still count") {
+  const Scorer s = shipped_scorer();
+  auto run = [&](std::vector<const char*> stages) {
+    ConversationState st;
+    Explanation ex;
+    uint32_t r = 0;
+    for (const char* stage : stages) s.score(st, who(kAdult), Hits(s).add(stage, r++).list, kT0);
+    s.evaluate(st, &ex);
+    return ex;
+  };
+  const Explanation ordered = run({"access", "trust", "isolation", "secrecy"});
+  const Explanation reversed = run({"secrecy", "isolation", "trust", "access"});
+  CHECK(ordered.in_order == 4);
+  CHECK(reversed.in_order == 1);
+  CHECK(ordered.distinct_stages == 4);
+  CHECK(reversed.distinct_stages == 4);
+  CHECK(ordered.score > reversed.score);
+  CHECK(reversed.bonus > 0);
+}
+
+TEST_CASE("participants past the table are not scored and counted by the caller") {
+  const Scorer s = shipped_scorer();
+  ConversationState st;
+  for (uint64_t id = 1; id <= kMaxParticipants; ++id) CHECK(s.score(st, who(id), {}, kT0).sender >= 0);
+  ScoreOutcome out = s.score(st, who(kThird * 100), Hits(s).add("secrecy", 1).list, kT0);
+  CHECK(out.sender == -1);
+  CHECK(out.risk == 0);
+}
+
+TEST_CASE("slow evidence survives days of small talk") {
+  const Scorer s = shipped_scorer();
+  ConversationState st;
+  int64_t t = kT0;
+  s.score(st, who(kChild), Hits(s).add("age_signal", 1, 1, 13).list, t);
+  ScoreOutcome out;
+  for (const char* stage : {"trust", "isolation", "secrecy", "platform_move", "meeting"}) {
+    out = s.score(st, who(kAdult), Hits(s).add(stage, 2 + stage[0]).list, t += 20 * kHour);
+    for (int i = 0; i < 20; ++i) s.score(st, who(kChild), {}, t += kHour / 2);
+  }
+  CHECK(out.level >= Level::kReview);
+}
+
+}  // namespace vigil
