@@ -1,5 +1,6 @@
 #include "plugin/rules/db_cache.h"
 
+#include <atomic>
 #include <fstream>
 #include <iterator>
 #include <sstream>
@@ -50,7 +51,9 @@ void hs_cache_store(const std::filesystem::path& dir, const std::string& key, co
   std::filesystem::create_directories(dir, ec);
   const std::filesystem::path final_path = cache_file(dir, key);
   std::filesystem::path tmp = final_path;
-  tmp += ".tmp" + std::to_string(::getpid());
+  // Unique per process and call, so concurrent loads never write the same temporary.
+  static std::atomic<unsigned> counter{0};
+  tmp += ".tmp" + std::to_string(::getpid()) + "." + std::to_string(counter++);
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
     if (!out) return;
