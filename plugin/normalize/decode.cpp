@@ -1,0 +1,96 @@
+// First pass: bytes to units. Invisibles go here, before NFKC, so that they can never
+// split a word for the later passes and so that their removal is named for what it is.
+#include <unicode/uchar.h>
+
+#include "plugin/normalize/normalized_text.h"
+#include "plugin/normalize/passes.h"
+#include "plugin/normalize/utf8.h"
+
+namespace vigil::normalize {
+namespace {
+
+bool is_ascii_control(char32_t c) {
+  return (c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' && c != '\v') || c == 0x7F;
+}
+
+}  // namespace
+
+bool is_invisible(char32_t c) {
+  if (c < 0x80) return is_ascii_control(c);
+  if (c < 0xA0) return true;  // C1 controls
+  switch (c) {
+    case 0x00AD:  // soft hyphen
+    case 0xFEFF:  // zero-width no-break space, BOM
+      return true;
+    default:
+      break;
+  }
+  if ((c >= 0x200B && c <= 0x200F) ||  // zero-width space, (non-)joiner, LRM, RLM
+      (c >= 0x202A && c <= 0x202E) ||  // bidi embeddings and overrides
+      (c >= 0x2060 && c <= 0x2064) ||  // word joiner, invisible operators
+      (c >= 0x2066 && c <= 0x2069)) {  // bidi isolates
+    return true;
+  }
+  return u_hasBinaryProperty(static_cast<UChar32>(c), UCHAR_DEFAULT_IGNORABLE_CODE_POINT);
+}
+
+uint32_t decode_ascii(std::string_view input, Units& out) {
+  out.resize(input.size());
+  uint32_t transforms = 0;
+  size_t w = 0;
+  for (uint32_t i = 0; i < input.size(); ++i) {
+    char32_t c = static_cast<unsigned char>(input[i]);
+    if (c >= 'A' && c <= 'Z') {
+      c += 'a' - 'A';
+      transforms |= kNfkcCasefold;
+    } else if (is_ascii_control(c)) {
+      transforms |= kInvisibleRemoved;
+      continue;
+    }
+    out[w++] = Unit{c, i, i + 1};
+  }
+  out.resize(w);
+  return transforms;
+}
+
+uint32_t decode_unicode(std::string_view input, const CharTable& table, Units& out,
+                        std::string& utf8) {
+  out.clear();
+  utf8.clear();
+  uint32_t transforms = 0;
+  const auto* p = reinterpret_cast<const unsigned char*>(input.data());
+  const size_t n = input.size();
+  for (size_t i = 0; i < n;) {
+    char32_t c;
+    int len = decode_utf8(p + i, n - i, c);
+    if (len == 0) {
+      c = 0xFFFD;
+      len = 1;
+      transforms |= kUtf8Repaired;
+    } else if (is_invisible(c)) {
+      transforms |= kInvisibleRemoved;
+      i += static_cast<size_t>(len);
+      continue;
+    }
+    const auto begin = static_cast<uint32_t>(i);
+    const auto end = begin + static_cast<uint32_t>(len);
+    i += static_cast<size_t>(len);
+    if (c >= 0x80) {
+      const CharTable::Mapping m = table.lookup(c);
+      if (m.kind == CharTable::kConfusable) {
+        for (int k = 0; k < m.size; ++k) {
+          out.push_back(Unit{m.out[k], begin, end});
+          utf8.push_back(static_cast<char>(m.out[k]));
+        }
+        transforms |= kConfusableMapped;
+        continue;
+      }
+    }
+    out.push_back(Unit{c, begin, end});
+    char bytes[4];
+    utf8.append(bytes, static_cast<size_t>(encode_utf8(c, bytes)));
+  }
+  return transforms;
+}
+
+}  // namespace vigil::normalize

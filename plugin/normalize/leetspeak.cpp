@@ -1,0 +1,135 @@
+// Leetspeak inside words: 0->o 1->i 3->e 4->a 5->s 7->t @->a $->s, only in a token that
+// also holds letters, and only where a digit reads as a letter. What stays digits:
+// numbers ("13", "555"), a number with its unit or ordinal ("13yo", "8th", "5pm"),
+// runs of three or more digits ("user123"), two digits at either end ("bob55"), any
+// run with a digit leet does not use (2 6 8 9: "gr8", "2day"), a 4 at either end ("b4",
+// "4ever": chat's "for"), e-mail addresses and @mentions.
+#include <string_view>
+
+#include "plugin/normalize/normalized_text.h"
+#include "plugin/normalize/passes.h"
+
+namespace vigil::normalize {
+namespace {
+
+constexpr size_t kMinDigitRunKept = 3;
+constexpr size_t kMinEdgeDigitRunKept = 2;
+
+bool is_token_char(char32_t c) { return is_ascii_alnum(c) || c == '@' || c == '$'; }
+
+char32_t leet_letter(char32_t c) {
+  switch (c) {
+    case '0': return 'o';
+    case '1': return 'i';
+    case '3': return 'e';
+    case '4': return 'a';
+    case '5': return 's';
+    case '7': return 't';
+    case '@': return 'a';
+    case '$': return 's';
+    default: return 0;
+  }
+}
+
+// Units and ordinals chat writes after a number.
+bool is_unit(const Units& u, size_t b, size_t e) {
+  static constexpr std::string_view kUnits[] = {
+      "st", "nd", "rd", "th", "s",  "yo", "y",  "yr", "yrs", "am", "pm", "k",  "m",
+      "f",  "h",  "hr", "hrs", "d", "min", "x", "g",  "gb", "mb", "cm", "kg", "lb", "lbs", "ft", "u"};
+  for (std::string_view unit : kUnits) {
+    if (unit.size() != e - b) continue;
+    bool same = true;
+    for (size_t i = 0; i < unit.size() && same; ++i) same = u[b + i].cp == static_cast<char32_t>(unit[i]);
+    if (same) return true;
+  }
+  return false;
+}
+
+// [$@]?[0-9]+ and a unit: a number with its unit or ordinal ("13yo", "8th", "$5k").
+bool is_number_with_unit(const Units& u, size_t b, size_t e) {
+  size_t i = b;
+  if (u[i].cp == '$' || u[i].cp == '@') ++i;
+  const size_t digits_at = i;
+  while (i < e && is_ascii_digit(u[i].cp)) ++i;
+  return i > digits_at && is_unit(u, i, e);
+}
+
+// "name@host.tld": the token from '@' on is letters and digits, and ".x" follows it.
+bool is_email_at(const Units& u, size_t at, size_t e) {
+  for (size_t i = at + 1; i < e; ++i) {
+    if (!is_ascii_alnum(u[i].cp)) return false;
+  }
+  return at + 1 < e && e + 1 < u.size() && u[e].cp == '.' && is_ascii_letter(u[e + 1].cp);
+}
+
+// Folds the digit run u[rb, re) when it reads as letters; the token's letters are at
+// first_letter..last_letter.
+bool fold_digit_run(Units& u, size_t first_letter, size_t last_letter, size_t rb, size_t re) {
+  const size_t length = re - rb;
+  if (length >= kMinDigitRunKept) return false;
+  for (size_t i = rb; i < re; ++i) {
+    if (leet_letter(u[i].cp) == 0) return false;
+  }
+  const bool interior = first_letter < rb && last_letter >= re;
+  if (!interior && length >= kMinEdgeDigitRunKept) return false;
+  for (size_t i = rb; i < re; ++i) {
+    if (u[i].cp == '4' && !interior) return false;
+  }
+  for (size_t i = rb; i < re; ++i) u[i].cp = leet_letter(u[i].cp);
+  return true;
+}
+
+// Folds the token u[b, e); returns whether anything changed.
+bool fold_token(Units& u, size_t b, size_t e) {
+  size_t first_letter = e;
+  size_t last_letter = e;
+  bool has_leet = false;
+  for (size_t i = b; i < e; ++i) {
+    if (is_ascii_letter(u[i].cp)) {
+      if (first_letter == e) first_letter = i;
+      last_letter = i;
+    }
+    has_leet = has_leet || leet_letter(u[i].cp) != 0;
+  }
+  if (first_letter == e || !has_leet || is_number_with_unit(u, b, e)) return false;
+
+  bool changed = false;
+  for (size_t i = b; i < e;) {
+    const char32_t c = u[i].cp;
+    if (is_ascii_digit(c)) {
+      size_t re = i + 1;
+      while (re < e && is_ascii_digit(u[re].cp)) ++re;
+      changed |= fold_digit_run(u, first_letter, last_letter, i, re);
+      i = re;
+      continue;
+    }
+    if (c == '@' && i > b && !is_email_at(u, i, e)) {
+      u[i].cp = 'a';
+      changed = true;
+    } else if (c == '$' && !(i + 1 < e && is_ascii_digit(u[i + 1].cp))) {
+      u[i].cp = 's';
+      changed = true;
+    }
+    ++i;
+  }
+  return changed;
+}
+
+}  // namespace
+
+uint32_t fold_leetspeak(Units& units) {
+  uint32_t transforms = 0;
+  for (size_t i = 0; i < units.size();) {
+    if (!is_token_char(units[i].cp)) {
+      ++i;
+      continue;
+    }
+    size_t e = i + 1;
+    while (e < units.size() && is_token_char(units[e].cp)) ++e;
+    if (fold_token(units, i, e)) transforms |= kLeetspeak;
+    i = e;
+  }
+  return transforms;
+}
+
+}  // namespace vigil::normalize
