@@ -2,6 +2,8 @@
 // split a word for the later passes and so that their removal is named for what it is.
 #include <unicode/uchar.h>
 
+#include <array>
+
 #include "plugin/normalize/normalized_text.h"
 #include "plugin/normalize/passes.h"
 #include "plugin/normalize/utf8.h"
@@ -9,7 +11,7 @@
 namespace vigil::normalize {
 namespace {
 
-bool is_ascii_control(char32_t c) {
+constexpr bool is_ascii_control(char32_t c) {
   return (c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' && c != '\v') || c == 0x7F;
 }
 
@@ -34,23 +36,49 @@ bool is_invisible(char32_t c) {
   return u_hasBinaryProperty(static_cast<UChar32>(c), UCHAR_DEFAULT_IGNORABLE_CODE_POINT);
 }
 
-uint32_t decode_ascii(std::string_view input, Units& out) {
-  out.resize(input.size());
-  uint32_t transforms = 0;
-  size_t w = 0;
+uint32_t decode_ascii(std::string_view input, NormalizedText& out) {
+  // Per byte: its lower case, or 0 for a control character to drop.
+  static constexpr std::array<uint8_t, 128> kFold = [] {
+    std::array<uint8_t, 128> t{};
+    for (int c = 0; c < 128; ++c) t[c] = is_ascii_control(c) ? 0 : static_cast<uint8_t>(c);
+    for (int c = 'A'; c <= 'Z'; ++c) t[c] = static_cast<uint8_t>(c - 'A' + 'a');
+    return t;
+  }();
+  out.text.resize(input.size());
+  out.origin.resize(input.size());
+  char* text = out.text.data();
+  OriginalSpan* origin = out.origin.data();
+  bool upper = false;
+  size_t dropped = 0;
   for (uint32_t i = 0; i < input.size(); ++i) {
-    char32_t c = static_cast<unsigned char>(input[i]);
-    if (c >= 'A' && c <= 'Z') {
-      c += 'a' - 'A';
-      transforms |= kNfkcCasefold;
-    } else if (is_ascii_control(c)) {
-      transforms |= kInvisibleRemoved;
+    const auto c = static_cast<unsigned char>(input[i]);
+    upper |= static_cast<unsigned>(c - 'A') < 26u;
+    const uint8_t folded = kFold[c];
+    if (folded == 0) {
+      ++dropped;
       continue;
     }
-    out[w++] = Unit{c, i, i + 1};
+    *text++ = static_cast<char>(folded);
+    *origin++ = OriginalSpan{i, i + 1};
   }
-  out.resize(w);
-  return transforms;
+  out.text.resize(input.size() - dropped);
+  out.origin.resize(input.size() - dropped);
+  return (upper ? uint32_t{kNfkcCasefold} : 0u) | (dropped != 0 ? uint32_t{kInvisibleRemoved} : 0u);
+}
+
+void encode(const Units& units, NormalizedText& out) {
+  size_t bytes = 0;
+  for (const Unit& u : units) bytes += static_cast<size_t>(utf8_length(u.cp));
+  out.text.resize(bytes);
+  out.origin.resize(bytes);
+  char* text = out.text.data();
+  OriginalSpan* origin = out.origin.data();
+  for (const Unit& u : units) {
+    const OriginalSpan span{u.begin, u.end};
+    const int n = u.cp < 0x80 ? (*text = static_cast<char>(u.cp), 1) : encode_utf8(u.cp, text);
+    text += n;
+    for (int k = 0; k < n; ++k) *origin++ = span;
+  }
 }
 
 uint32_t decode_unicode(std::string_view input, const CharTable& table, Units& out,

@@ -16,8 +16,6 @@
 namespace vigil::normalize {
 namespace {
 
-int utf8_length(char32_t c) { return c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4; }
-
 // Appends `c` with span [begin, end) after the CharTable's replacement, if any.
 uint32_t emit(const CharTable& table, char32_t c, uint32_t begin, uint32_t end, Units& out) {
   if (c < 0x80) {

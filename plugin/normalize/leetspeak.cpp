@@ -8,6 +8,7 @@
 
 #include "plugin/normalize/normalized_text.h"
 #include "plugin/normalize/passes.h"
+#include "plugin/normalize/word_text.h"
 
 namespace vigil::normalize {
 namespace {
@@ -15,9 +16,9 @@ namespace {
 constexpr size_t kMinDigitRunKept = 3;
 constexpr size_t kMinEdgeDigitRunKept = 2;
 
-bool is_token_char(char32_t c) { return is_ascii_alnum(c) || c == '@' || c == '$'; }
+bool is_token_char(char c) { return byte_class(c) & kTokenClass; }
 
-char32_t leet_letter(char32_t c) {
+char leet_letter(char c) {
   switch (c) {
     case '0': return 'o';
     case '1': return 'i';
@@ -32,82 +33,82 @@ char32_t leet_letter(char32_t c) {
 }
 
 // Units and ordinals chat writes after a number.
-bool is_unit(const Units& u, size_t b, size_t e) {
+bool is_unit(const std::string& u, size_t b, size_t e) {
   static constexpr std::string_view kUnits[] = {
       "st", "nd", "rd", "th", "s",  "yo", "y",  "yr", "yrs", "am", "pm", "k",  "m",
       "f",  "h",  "hr", "hrs", "d", "min", "x", "g",  "gb", "mb", "cm", "kg", "lb", "lbs", "ft", "u"};
   for (std::string_view unit : kUnits) {
     if (unit.size() != e - b) continue;
     bool same = true;
-    for (size_t i = 0; i < unit.size() && same; ++i) same = u[b + i].cp == static_cast<char32_t>(unit[i]);
+    for (size_t i = 0; i < unit.size() && same; ++i) same = u[b + i] == unit[i];
     if (same) return true;
   }
   return false;
 }
 
 // [$@]?[0-9]+ and a unit: a number with its unit or ordinal ("13yo", "8th", "$5k").
-bool is_number_with_unit(const Units& u, size_t b, size_t e) {
+bool is_number_with_unit(const std::string& u, size_t b, size_t e) {
   size_t i = b;
-  if (u[i].cp == '$' || u[i].cp == '@') ++i;
+  if (u[i] == '$' || u[i] == '@') ++i;
   const size_t digits_at = i;
-  while (i < e && is_ascii_digit(u[i].cp)) ++i;
+  while (i < e && is_digit_byte(u[i])) ++i;
   return i > digits_at && is_unit(u, i, e);
 }
 
 // "name@host.tld": the token from '@' on is letters and digits, and ".x" follows it.
-bool is_email_at(const Units& u, size_t at, size_t e) {
+bool is_email_at(const std::string& u, size_t at, size_t e) {
   for (size_t i = at + 1; i < e; ++i) {
-    if (!is_ascii_alnum(u[i].cp)) return false;
+    if (!is_alnum_byte(u[i])) return false;
   }
-  return at + 1 < e && e + 1 < u.size() && u[e].cp == '.' && is_ascii_letter(u[e + 1].cp);
+  return at + 1 < e && e + 1 < u.size() && u[e] == '.' && is_letter_byte(u[e + 1]);
 }
 
 // Folds the digit run u[rb, re) when it reads as letters; the token's letters are at
 // first_letter..last_letter.
-bool fold_digit_run(Units& u, size_t first_letter, size_t last_letter, size_t rb, size_t re) {
+bool fold_digit_run(std::string& u, size_t first_letter, size_t last_letter, size_t rb, size_t re) {
   const size_t length = re - rb;
   if (length >= kMinDigitRunKept) return false;
   for (size_t i = rb; i < re; ++i) {
-    if (leet_letter(u[i].cp) == 0) return false;
+    if (leet_letter(u[i]) == 0) return false;
   }
   const bool interior = first_letter < rb && last_letter >= re;
   if (!interior && length >= kMinEdgeDigitRunKept) return false;
   for (size_t i = rb; i < re; ++i) {
-    if (u[i].cp == '4' && !interior) return false;
+    if (u[i] == '4' && !interior) return false;
   }
-  for (size_t i = rb; i < re; ++i) u[i].cp = leet_letter(u[i].cp);
+  for (size_t i = rb; i < re; ++i) u[i] = leet_letter(u[i]);
   return true;
 }
 
 // Folds the token u[b, e); returns whether anything changed.
-bool fold_token(Units& u, size_t b, size_t e) {
+bool fold_token(std::string& u, size_t b, size_t e) {
   size_t first_letter = e;
   size_t last_letter = e;
   bool has_leet = false;
   for (size_t i = b; i < e; ++i) {
-    if (is_ascii_letter(u[i].cp)) {
+    if (is_letter_byte(u[i])) {
       if (first_letter == e) first_letter = i;
       last_letter = i;
     }
-    has_leet = has_leet || leet_letter(u[i].cp) != 0;
+    has_leet = has_leet || leet_letter(u[i]) != 0;
   }
   if (first_letter == e || !has_leet || is_number_with_unit(u, b, e)) return false;
 
   bool changed = false;
   for (size_t i = b; i < e;) {
-    const char32_t c = u[i].cp;
-    if (is_ascii_digit(c)) {
+    const char c = u[i];
+    if (is_digit_byte(c)) {
       size_t re = i + 1;
-      while (re < e && is_ascii_digit(u[re].cp)) ++re;
+      while (re < e && is_digit_byte(u[re])) ++re;
       changed |= fold_digit_run(u, first_letter, last_letter, i, re);
       i = re;
       continue;
     }
     if (c == '@' && i > b && !is_email_at(u, i, e)) {
-      u[i].cp = 'a';
+      u[i] = 'a';
       changed = true;
-    } else if (c == '$' && !(i + 1 < e && is_ascii_digit(u[i + 1].cp))) {
-      u[i].cp = 's';
+    } else if (c == '$' && !(i + 1 < e && is_digit_byte(u[i + 1]))) {
+      u[i] = 's';
       changed = true;
     }
     ++i;
@@ -117,16 +118,20 @@ bool fold_token(Units& u, size_t b, size_t e) {
 
 }  // namespace
 
-uint32_t fold_leetspeak(Units& units) {
+uint32_t fold_leetspeak(std::string& text) {
+  const size_t n = text.size();
+  bool any = false;
+  for (size_t i = 0; i < n && !any; ++i) any = byte_class(text[i]) & kLeetClass;
+  if (!any) return 0;
   uint32_t transforms = 0;
-  for (size_t i = 0; i < units.size();) {
-    if (!is_token_char(units[i].cp)) {
+  for (size_t i = 0; i < n;) {
+    if (!is_token_char(text[i])) {
       ++i;
       continue;
     }
     size_t e = i + 1;
-    while (e < units.size() && is_token_char(units[e].cp)) ++e;
-    if (fold_token(units, i, e)) transforms |= kLeetspeak;
+    while (e < n && is_token_char(text[e])) ++e;
+    if (fold_token(text, i, e)) transforms |= kLeetspeak;
     i = e;
   }
   return transforms;

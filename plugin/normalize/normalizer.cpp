@@ -62,42 +62,24 @@ Result<std::unique_ptr<Normalizer>> Normalizer::create(const NormalizerOptions& 
   return std::unique_ptr<Normalizer>(new Normalizer(std::move(impl)));
 }
 
-namespace {
-
-void encode(const normalize::Units& units, NormalizedText& out) {
-  for (const normalize::Unit& u : units) {
-    if (u.cp < 0x80) {
-      out.text.push_back(static_cast<char>(u.cp));
-      out.origin.push_back(OriginalSpan{u.begin, u.end});
-      continue;
-    }
-    char bytes[4];
-    const int n = normalize::encode_utf8(u.cp, bytes);
-    out.text.append(bytes, static_cast<size_t>(n));
-    for (int k = 0; k < n; ++k) out.origin.push_back(OriginalSpan{u.begin, u.end});
-  }
-}
-
-}  // namespace
-
 void Normalizer::normalize(std::string_view input, NormalizedText& out,
                            NormalizeScratch& scratch) const {
   out.clear();
   if (input.empty()) return;
-  normalize::Units& units = scratch.units;
   uint32_t transforms = 0;
   if (normalize::is_ascii(input.data(), input.size())) {
-    transforms |= normalize::decode_ascii(input, units);
+    transforms |= normalize::decode_ascii(input, out);
   } else {
+    normalize::Units& units = scratch.units;
     transforms |= normalize::decode_unicode(input, impl_->table, scratch.spare, scratch.utf8);
     transforms |= normalize::fold_unicode(*impl_->nfkc_casefold, impl_->table, scratch.utf8,
                                           scratch.spare, units, scratch.edits, scratch.folded);
     transforms |= normalize::fold_chinese_numerals(units, scratch.spare);
+    normalize::encode(units, out);
   }
-  transforms |= normalize::join_spaced_letters(units);
-  transforms |= normalize::fold_leetspeak(units);
-  transforms |= normalize::shorten_repeats(units);
-  encode(units, out);
+  transforms |= normalize::join_spaced_letters(out);
+  transforms |= normalize::fold_leetspeak(out.text);
+  transforms |= normalize::shorten_repeats(out);
   out.transforms = transforms;
 }
 

@@ -1,8 +1,10 @@
-// The normaliser's passes, in the order Normalizer::normalize() runs them. Each reads
-// units (code points with their original spans, unit.h) and returns the Transform bits
-// of what it changed. Every pass keeps the units in text order, so the spans' begins
-// never decrease; a unit dropped between two kept ones stays inside any span that
-// covers both. Internal to plugin/normalize/; free functions, safe from any thread.
+// The normaliser's passes, in the order Normalizer::normalize() runs them. The
+// character-level ones read units (code points with their original spans, unit.h);
+// the word-level ones the encoded text and its map (word_text.h). Each returns the
+// Transform bits of what it changed. Every pass keeps the text in order, so the spans'
+// begins never decrease; a character dropped between two kept ones stays inside any
+// span that covers both. Internal to plugin/normalize/; free functions, safe from any
+// thread.
 #pragma once
 
 #include <unicode/uversion.h>
@@ -11,6 +13,7 @@
 #include <string_view>
 
 #include "plugin/normalize/char_table.h"
+#include "plugin/normalize/normalized_text.h"
 #include "plugin/normalize/unit.h"
 
 U_NAMESPACE_BEGIN
@@ -20,9 +23,9 @@ U_NAMESPACE_END
 
 namespace vigil::normalize {
 
-// ASCII-only input: lower case, C0 controls (but tab and line breaks) and DEL dropped.
-// Replaces `out`.
-uint32_t decode_ascii(std::string_view input, Units& out);
+// ASCII-only input, straight to text: lower case, C0 controls (but tab and line
+// breaks) and DEL dropped. Replaces `out`.
+uint32_t decode_ascii(std::string_view input, NormalizedText& out);
 
 // Any input: invalid UTF-8 repaired (each byte that does not belong to a well-formed
 // sequence becomes U+FFFD), invisibles dropped (zero-width, bidi controls, soft hyphen,
@@ -45,17 +48,20 @@ uint32_t fold_unicode(const icu::Normalizer2& nfkc_casefold, const CharTable& ta
 // `units` is replaced; `spare` is a working buffer, swapped with it when used.
 uint32_t fold_chinese_numerals(Units& units, Units& spare);
 
+// Encodes units to UTF-8, one span a byte, replacing `out`'s text and map.
+void encode(const Units& units, NormalizedText& out);
+
 // Three or more single letters set apart by one repeated separator ("s n a p",
 // "s.n.a.p", "d 0 n t") joined into a word. In place.
-uint32_t join_spaced_letters(Units& units);
+uint32_t join_spaced_letters(NormalizedText& text);
 
 // Digits and @ $ inside words read as letters ("p4rents" -> "parents"); numbers,
 // ordinals and number+unit tokens ("13", "8th", "13yo"), e-mail addresses and
 // @mentions stay. In place, one unit for one unit.
-uint32_t fold_leetspeak(Units& units);
+uint32_t fold_leetspeak(std::string& text);
 
 // Runs of one ASCII letter longer than two cut to two ("alooooone" -> "aloone"); the
 // second kept letter's span covers the letters cut. Digits stay. In place.
-uint32_t shorten_repeats(Units& units);
+uint32_t shorten_repeats(NormalizedText& text);
 
 }  // namespace vigil::normalize

@@ -3,6 +3,7 @@
 // (phone numbers), and so does "www." of a web address.
 #include "plugin/normalize/normalized_text.h"
 #include "plugin/normalize/passes.h"
+#include "plugin/normalize/word_text.h"
 
 namespace vigil::normalize {
 namespace {
@@ -11,28 +12,30 @@ constexpr size_t kKept = 2;
 
 }  // namespace
 
-uint32_t shorten_repeats(Units& units) {
+uint32_t shorten_repeats(NormalizedText& t) {
+  const std::string& text = t.text;
+  const size_t n = text.size();
   uint32_t transforms = 0;
-  size_t w = 0;
-  for (size_t i = 0; i < units.size();) {
-    const char32_t c = units[i].cp;
-    size_t e = i + 1;
-    if (is_ascii_letter(c)) {
-      while (e < units.size() && units[e].cp == c) ++e;
-    }
-    const size_t length = e - i;
-    const bool web = c == 'w' && length == 3 && e < units.size() && units[e].cp == '.';
-    if (length <= kKept || web) {
-      while (i < e) units[w++] = units[i++];
+  TextCompactor out(t);
+  for (size_t i = 0; i + kKept < n;) {
+    const char c = text[i];
+    if (!is_letter_byte(c) || text[i + 1] != c) {
+      ++i;
       continue;
     }
-    units[w++] = units[i];
-    units[w] = units[i + 1];
-    units[w++].end = units[e - 1].end;  // the kept letter stands for the letters cut
-    transforms |= kRepeatsShortened;
+    size_t e = i + 2;
+    while (e < n && text[e] == c) ++e;
+    const size_t length = e - i;
+    const bool web = c == 'w' && length == 3 && e < n && text[e] == '.';
+    if (length > kKept && !web) {
+      out.keep_until(i + kKept);
+      out.last_span().end = t.origin[e - 1].end;  // the kept letter stands for the letters cut
+      out.skip_to(e);
+      transforms |= kRepeatsShortened;
+    }
     i = e;
   }
-  units.resize(w);
+  out.finish();
   return transforms;
 }
 

@@ -1,7 +1,7 @@
 // Unit: one code point of text in the middle of normalisation, with the span of the
-// original bytes it came from. The normaliser's passes read and write vectors of units;
-// the last pass encodes them to UTF-8 with one OriginalSpan per byte. Internal to
-// plugin/normalize/.
+// original bytes it came from. The character-level passes read and write vectors of
+// units; they are then encoded to UTF-8 with one OriginalSpan per byte, on which the
+// word-level passes run (word_text.h). Internal to plugin/normalize/.
 #pragma once
 
 #include <cstdint>

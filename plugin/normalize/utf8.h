@@ -65,6 +65,9 @@ inline int encode_utf8(char32_t cp, char* out) {
   return 4;
 }
 
+// The length of the UTF-8 of `cp`.
+inline int utf8_length(char32_t cp) { return cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4; }
+
 // Whether every byte of [p, p + n) is ASCII; reads eight bytes at a time.
 bool is_ascii(const char* p, size_t n);
 
