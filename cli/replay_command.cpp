@@ -1,8 +1,85 @@
-// Placeholder: registers nothing until this command lands.
+// vigil replay: reads messages (JSONL, one per line) and prints one verdict per line,
+// in input order. Malformed lines are reported on stderr with their line number and
+// skipped; the run goes on. Without --data-dir the state lives in memory only.
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "cli/cli_common.h"
 #include "cli/commands.h"
+#include "plugin/engine/message_stream.h"
+#include "plugin/engine/engine.h"
+#include "plugin/engine/message_json.h"
+#include "plugin/scoring/explanation.h"
 
 namespace vigil::cli {
+namespace {
 
-void register_replay(CLI::App& /*unused*/) {}
+struct ReplayArgs {
+  std::string rules;
+  std::string data_dir;
+  std::string input;
+  bool explain = false;
+};
+
+int run_replay(const ReplayArgs& a) {
+  EngineOptions opt;
+  opt.rules_dir = a.rules;
+  opt.data_dir = a.data_dir;
+  auto engine = Engine::create(opt);
+  if (!engine) {
+    print_errors(engine.error(), false);
+    return 2;
+  }
+  MessageStream in;
+  if (auto st = in.open(a.input, MessageLimits{opt.max_text_bytes}); !st) {
+    print_errors({st.error()}, false);
+    return 2;
+  }
+  size_t bad = 0;
+  Message m;
+  Explanation ex;
+  std::string out;
+  while (true) {
+    const auto r = in.next(m);
+    if (r == MessageStream::kEnd) break;
+    if (r == MessageStream::kBad) {
+      ++bad;
+      std::cerr << in.error_text() << "\n";
+      continue;
+    }
+    ex = Explanation{};
+    auto v = (*engine)->process(m, a.explain ? &ex : nullptr);
+    if (!v) {
+      ++bad;
+      Error e = v.error();
+      std::cerr << std::move(e).at(a.input, static_cast<int>(in.line())).to_text() << "\n";
+      continue;
+    }
+    nlohmann::json j = verdict_to_json(*v);
+    if (a.explain && !v->duplicate) j["explain"] = explanation_to_json(ex);
+    out = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    out.push_back('\n');
+    std::cout << out;
+  }
+  std::cout.flush();
+  if (bad) std::cerr << bad << " line(s) skipped\n";
+  return 0;
+}
+
+}  // namespace
+
+void register_replay(CLI::App& app) {
+  auto a = std::make_shared<ReplayArgs>();
+  CLI::App* cmd = app.add_subcommand("replay", "Score a JSONL file of messages and print one verdict per line");
+  add_rules_option(*cmd, a->rules);
+  cmd->add_option("--data-dir", a->data_dir, "Keep and resume state in DIR/vigil.db (default: memory only)");
+  cmd->add_flag("--explain", a->explain, "Add an \"explain\" object to each verdict: hits, stages, multipliers");
+  cmd->add_option("FILE", a->input, "Messages, one JSON object per line (- for stdin)")->required();
+  cmd->callback([a] {
+    const int rc = run_replay(*a);
+    if (rc != 0) throw CLI::RuntimeError(rc);
+  });
+}
 
 }  // namespace vigil::cli

@@ -1,24 +1,439 @@
-// Placeholder until the engine lands: create() reports that it is not built yet.
 #include "plugin/engine/engine.h"
 
-namespace vigil {
+#include <chrono>
+#include <cmath>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
 
-struct Engine::Impl {};
+#include "plugin/engine/conversation_table.h"
+#include "plugin/engine/snapshot_store.h"
+#include "plugin/normalize/normalizer.h"
+#include "plugin/rules/matcher.h"
+#include "plugin/scoring/scorer.h"
+
+namespace vigil {
+namespace {
+
+// Snapshots written per transaction: bounds the flush thread's memory and lock hold.
+constexpr size_t kFlushBatchRows = 10'000;
+
+int64_t system_now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Every rule snapshot gets a number unique in the process, so a thread's cached
+// matcher can tell it is stale without touching the snapshot itself.
+std::atomic<uint64_t> g_generation{0};
+
+// What the scorer needs of each rule, precomputed once per rule set.
+struct RuleInfo {
+  uint16_t key = 0;  // 16-bit hash of the id: repeat counting survives reloads
+  int stage = -1;
+  double weight = 0;
+  bool shadow = false;
+};
+
+// The rules and the scorer built from the same load: swapped together on reload.
+struct Snapshot {
+  std::shared_ptr<const RuleSet> rules;
+  Scorer scorer;
+  std::vector<RuleInfo> info;
+  std::string layout;  // the stage names, joined: what snapshots on disk are indexed by
+  uint64_t generation = 0;
+};
+
+Result<std::shared_ptr<const Snapshot>, Errors> build_snapshot(std::shared_ptr<const RuleSet> rules) {
+  std::vector<std::string> names;
+  std::string layout;
+  for (const Stage& st : rules->stages()) {
+    names.push_back(st.name);
+    layout += st.name + ",";
+  }
+  auto cfg = ScorerConfig::parse(rules->stages_yaml(), names, rules->stages_path().string());
+  if (!cfg) return std::move(cfg).error();
+  auto snap = std::make_shared<Snapshot>(Snapshot{std::move(rules), Scorer(std::move(cfg).value()), {}, layout, 0});
+  for (const Rule& r : snap->rules->rules()) {
+    const uint64_t h = hash_id(r.id.data(), r.id.size());
+    snap->info.push_back({static_cast<uint16_t>(h ^ (h >> 16) ^ (h >> 32) ^ (h >> 48)), r.stage_index, r.weight,
+                          r.status == RuleStatus::kShadow});
+  }
+  snap->generation = ++g_generation;
+  return std::shared_ptr<const Snapshot>(std::move(snap));
+}
+
+// Per-thread working set: the normaliser's scratch and output, a Matcher for the
+// current snapshot, and the hit buffers; reused across messages so the hot path does
+// not allocate. Rebuilt when the engine's snapshot changes.
+struct ThreadScratch {
+  uint64_t generation = 0;
+  std::shared_ptr<const Snapshot> snap;
+  std::unique_ptr<Matcher> matcher;
+  NormalizeScratchPtr normalize = make_normalize_scratch();
+  NormalizedText text;
+  HitList hits;
+  std::vector<ScoreHit> score_hits;
+};
+
+ThreadScratch& thread_scratch() {
+  thread_local ThreadScratch t;
+  return t;
+}
+
+Error missing(const char* field) {
+  return Error("message.missing_field", std::string(field) + " must not be empty").for_field(field);
+}
+
+}  // namespace
+
+struct Engine::Impl {
+  EngineOptions opt;
+  std::unique_ptr<Normalizer> normalizer;
+
+  mutable std::mutex snap_mu;
+  std::shared_ptr<const Snapshot> snap;
+  std::atomic<uint64_t> generation{0};
+
+  std::unique_ptr<ConversationTable> table;
+  std::unique_ptr<SnapshotStore> store;
+  std::mutex store_mu;  // one writer at a time: the flush thread or flush()
+
+  std::thread flusher;
+  std::mutex flusher_mu;
+  std::condition_variable flusher_cv;
+  bool stopping = false;
+
+  struct Counters {
+    std::atomic<uint64_t> messages{0}, duplicates{0}, rejected{0}, overflow{0}, flushes{0}, flushed{0},
+        flush_failures{0}, restored{0}, reloads{0}, reload_failures{0};
+    std::array<std::atomic<uint64_t>, 4> levels{};
+    std::array<std::atomic<uint64_t>, 8> stage_hits{};
+  } counters;
+
+  int64_t now() const { return opt.now_ms(); }
+
+  std::shared_ptr<const Snapshot> current() const {
+    std::lock_guard lock(snap_mu);
+    return snap;
+  }
+
+  ThreadScratch& scratch() {
+    ThreadScratch& t = thread_scratch();
+    if (t.generation != generation.load(std::memory_order_acquire) || !t.snap) {
+      t.snap = current();
+      t.generation = t.snap->generation;
+      t.matcher = std::make_unique<Matcher>(t.snap->rules);
+    }
+    return t;
+  }
+
+  Result<Verdict> process(const Message& m, Explanation* explain);
+  Status<> flush_now();
+  void flush_loop();
+};
 
 Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
-Engine::~Engine() = default;
 
-Result<std::unique_ptr<Engine>, Errors> Engine::create(EngineOptions) {
-  return Errors{Error("engine.unavailable", "the engine is not built yet")};
+Engine::~Engine() {
+  if (impl_->flusher.joinable()) {
+    {
+      std::lock_guard lock(impl_->flusher_mu);
+      impl_->stopping = true;
+    }
+    impl_->flusher_cv.notify_all();
+    impl_->flusher.join();
+  }
+  if (impl_->store) impl_->flush_now();
 }
-Result<Verdict> Engine::process(const Message& m) { return process(m, nullptr); }
-Result<Verdict> Engine::process(const Message&, Explanation*) {
-  return Error("engine.unavailable", "the engine is not built yet");
+
+Result<std::unique_ptr<Engine>, Errors> Engine::create(EngineOptions options) {
+  auto impl = std::make_unique<Impl>();
+  if (!options.now_ms) options.now_ms = system_now_ms;
+  impl->opt = std::move(options);
+  const EngineOptions& o = impl->opt;
+
+  RuleLoadOptions rl;
+  if (!o.data_dir.empty()) rl.cache_dir = o.data_dir / "hs-cache";
+  auto rules = RuleSet::load(o.rules_dir, rl);
+  if (!rules) return std::move(rules).error();
+  auto snap = build_snapshot(std::move(rules).value());
+  if (!snap) return std::move(snap).error();
+  impl->snap = std::move(snap).value();
+  impl->generation = impl->snap->generation;
+
+  auto normalizer = Normalizer::create();
+  if (!normalizer) return Errors{std::move(normalizer).error()};
+  impl->normalizer = std::move(normalizer).value();
+
+  impl->table = std::make_unique<ConversationTable>(
+      o.max_conversations, std::chrono::duration_cast<std::chrono::milliseconds>(o.idle_ttl).count(),
+      o.context_messages, !o.data_dir.empty());
+
+  if (!o.data_dir.empty()) {
+    auto store = SnapshotStore::open(o.data_dir, impl->snap->layout, o.store_max_bytes);
+    if (!store) return Errors{std::move(store).error()};
+    impl->store = std::move(store).value();
+    const int64_t now = impl->now();
+    ConversationTable& table = *impl->table;
+    auto loaded = impl->store->load([&](SnapshotRow&& row) { return table.restore(std::move(row), now); });
+    if (!loaded) return Errors{std::move(loaded).error()};
+    impl->counters.restored = table.size();
+    impl->flusher = std::thread([p = impl.get()] { p->flush_loop(); });
+  }
+  return std::unique_ptr<Engine>(new Engine(std::move(impl)));
 }
-std::optional<ConversationInfo> Engine::conversation(std::string_view) const { return std::nullopt; }
-EngineStats Engine::stats() const { return {}; }
-Status<Errors> Engine::reload_rules() { return Errors{Error("engine.unavailable", "not built yet")}; }
-std::shared_ptr<const RuleSet> Engine::rules() const { return nullptr; }
-Status<> Engine::flush() { return {}; }
+
+Result<Verdict> Engine::process(const Message& message) { return impl_->process(message, nullptr); }
+
+Result<Verdict> Engine::process(const Message& message, Explanation* explain) {
+  return impl_->process(message, explain);
+}
+
+Result<Verdict> Engine::Impl::process(const Message& m, Explanation* explain) {
+  auto reject = [&](Error e) {
+    counters.rejected.fetch_add(1, std::memory_order_relaxed);
+    return e;
+  };
+  if (m.conversation_id.empty()) return reject(missing("conversation_id"));
+  if (m.message_id.empty()) return reject(missing("message_id"));
+  if (m.sender_id.empty()) return reject(missing("sender_id"));
+  if (m.text.empty()) return reject(missing("text"));
+  if (m.text.size() > opt.max_text_bytes)
+    return reject(Error("message.text_too_long",
+                        "text is longer than " + std::to_string(opt.max_text_bytes) + " bytes")
+                      .for_field("text"));
+
+  // Normalise and match outside any lock: this is where the time goes.
+  ThreadScratch& t = scratch();
+  const Snapshot& snap = *t.snap;
+  normalizer->normalize(m.text, t.text, *t.normalize);
+  t.matcher->match(t.text, t.hits);
+  t.score_hits.clear();
+  for (const Hit& h : t.hits) {
+    const RuleInfo& ri = snap.info[h.rule];
+    ScoreHit sh;
+    sh.rule = h.rule;
+    sh.rule_key = ri.key;
+    sh.stage = ri.stage;
+    sh.weight = ri.weight;
+    sh.age = h.age;
+    sh.shadow = ri.shadow;
+    t.score_hits.push_back(sh);
+  }
+
+  const int64_t now_ms = now();
+  const int64_t ts = m.ts_ms > 0 ? m.ts_ms : now_ms;
+  const uint64_t key = hash_id(m.conversation_id.data(), m.conversation_id.size());
+  const uint64_t msg_key = hash_id(m.message_id.data(), m.message_id.size());
+  const SenderInfo sender{hash_id(m.sender_id.data(), m.sender_id.size()), m.sender_age_band,
+                          m.sender_account_age_days};
+  const Scorer& scorer = snap.scorer;
+
+  Verdict v;
+  v.conversation_id = m.conversation_id;
+  v.message_id = m.message_id;
+  v.rules_version = snap.rules->version();
+  bool duplicate = false;
+  ScoreOutcome out;
+  table->with(key, now_ms, true, [&](ConversationSlot& slot, bool) {
+    ConversationState& st = slot.state;
+    if (const int r = st.find_recent(msg_key); r >= 0) {
+      const RecentVerdict& rv = st.recent[r];
+      duplicate = true;
+      v.risk = rv.risk_centi / 100.0;
+      v.level = static_cast<Level>(rv.level);
+      v.action = scorer.config().action_for(v.level);
+      v.suspect_id = slot.name(rv.suspect);
+      return;
+    }
+    out = scorer.score(st, sender, t.score_hits, ts, explain);
+    if (out.new_participant) slot.add_name(m.sender_id);
+    RecentVerdict rv;
+    rv.risk_centi = static_cast<uint16_t>(std::lround(std::clamp(out.risk, 0.0, 100.0) * 100));
+    rv.level = static_cast<uint8_t>(out.level);
+    rv.suspect = static_cast<int8_t>(out.suspect);
+    st.remember(msg_key, rv);
+    slot.dirty = true;
+    if (slot.context) slot.context->push(m, ts, out.risk, out.level);
+    v.risk = out.risk;
+    v.level = out.level;
+    v.action = out.action;
+    v.suspect_id = slot.name(out.suspect);
+    const int profile = out.suspect >= 0 ? out.suspect : out.top;
+    if (profile >= 0) {
+      const auto& stages = scorer.config().stages;
+      for (size_t k = 0; k < stages.size(); ++k)
+        if (const float e = st.p[profile].evidence[k]; e > 0) v.stages.emplace_back(stages[k].name, e);
+    }
+    if (explain) {
+      explain->sender_id = m.sender_id;
+      explain->subject_id = slot.name(explain->subject);
+      for (int i : explain->excluded) explain->excluded_ids.emplace_back(slot.name(i));
+    }
+  });
+
+  if (duplicate) {
+    counters.duplicates.fetch_add(1, std::memory_order_relaxed);
+    v.duplicate = true;
+    return v;
+  }
+  counters.messages.fetch_add(1, std::memory_order_relaxed);
+  counters.levels[static_cast<int>(v.level)].fetch_add(1, std::memory_order_relaxed);
+  if (out.sender < 0) counters.overflow.fetch_add(1, std::memory_order_relaxed);
+  const auto& rules = snap.rules->rules();
+  v.hits.reserve(t.hits.size());
+  for (const Hit& h : t.hits) {
+    const Rule& r = rules[h.rule];
+    VerdictHit vh;
+    vh.rule = r.id;
+    vh.stage = r.stage;
+    vh.start = h.start;
+    vh.end = h.end;
+    vh.age = h.age;
+    vh.shadow = r.status == RuleStatus::kShadow;
+    if (!vh.shadow && r.stage_index >= 0 && r.stage_index < 8)
+      counters.stage_hits[r.stage_index].fetch_add(1, std::memory_order_relaxed);
+    v.hits.push_back(std::move(vh));
+  }
+  if (explain)
+    for (auto& h : explain->hits) h.rule_id = rules[h.rule].id;
+  return v;
+}
+
+std::optional<ConversationInfo> Engine::conversation(std::string_view conversation_id) const {
+  const auto snap = impl_->current();
+  const Scorer& scorer = snap->scorer;
+  const uint64_t key = hash_id(conversation_id.data(), conversation_id.size());
+  ConversationInfo info;
+  const bool found = impl_->table->with(key, impl_->now(), false, [&](ConversationSlot& slot, bool) {
+    const ConversationState& st = slot.state;
+    const ScoreOutcome out = scorer.evaluate(st);
+    info.conversation_id = std::string(conversation_id);
+    info.risk = out.risk;
+    info.level = out.level;
+    info.action = out.action;
+    info.suspect_id = slot.name(out.suspect);
+    info.coercion = st.flags & ConversationState::kUrgentSticky;
+    info.messages = st.messages;
+    info.first_ts_ms = st.first_ts_ms;
+    info.last_ts_ms = st.last_ts_ms;
+    for (int i = 0; i < st.participants; ++i) {
+      const ParticipantState& p = st.p[i];
+      ParticipantInfo pi;
+      pi.sender_id = slot.name(i);
+      pi.score = scorer.participant_score(st, i);
+      pi.risk = scorer.config().risk_for(pi.score);
+      switch (scorer.age_status(p)) {
+        case AgeStatus::kAdult: pi.age_band = AgeBand::kAdult; break;
+        case AgeStatus::kMinor: pi.age_band = AgeBand::kMinor; break;
+        case AgeStatus::kUnknown: break;
+      }
+      if (p.max_age != kNoAge) pi.disclosed_age = p.max_age;
+      pi.new_account = p.flags & ParticipantState::kNewAccount;
+      pi.eligible = scorer.eligible(st, i);
+      pi.messages = p.messages;
+      const auto& stages = scorer.config().stages;
+      for (size_t k = 0; k < stages.size(); ++k)
+        if (p.evidence[k] > 0) pi.stages.emplace_back(stages[k].name, p.evidence[k]);
+      info.participants.push_back(std::move(pi));
+    }
+    if (slot.context)
+      slot.context->for_each([&](const ContextMessage& c) {
+        info.timeline.push_back({c.message_id, c.sender_id, c.ts_ms, c.risk, c.level});
+      });
+  });
+  if (!found) return std::nullopt;
+  info.rules_version = snap->rules->version();
+  return info;
+}
+
+EngineStats Engine::stats() const {
+  const auto& c = impl_->counters;
+  auto get = [](const std::atomic<uint64_t>& a) { return a.load(std::memory_order_relaxed); };
+  EngineStats s;
+  s.conversations = impl_->table->size();
+  s.messages = get(c.messages);
+  s.duplicates = get(c.duplicates);
+  s.rejected = get(c.rejected);
+  s.evictions_lru = get(impl_->table->counters().evictions_lru);
+  s.evictions_ttl = get(impl_->table->counters().evictions_ttl);
+  s.participants_overflow = get(c.overflow);
+  s.flushes = get(c.flushes);
+  s.flushed_conversations = get(c.flushed);
+  s.flush_failures = get(c.flush_failures);
+  s.restored_conversations = get(c.restored);
+  s.rule_reloads = get(c.reloads);
+  s.rule_reload_failures = get(c.reload_failures);
+  for (size_t i = 0; i < s.verdicts_by_level.size(); ++i) s.verdicts_by_level[i] = get(c.levels[i]);
+  for (size_t i = 0; i < s.hits_by_stage.size(); ++i) s.hits_by_stage[i] = get(c.stage_hits[i]);
+  return s;
+}
+
+Status<Errors> Engine::reload_rules() {
+  RuleLoadOptions rl;
+  if (!impl_->opt.data_dir.empty()) rl.cache_dir = impl_->opt.data_dir / "hs-cache";
+  auto rules = RuleSet::load(impl_->opt.rules_dir, rl);
+  if (!rules) {
+    impl_->counters.reload_failures.fetch_add(1, std::memory_order_relaxed);
+    return std::move(rules).error();
+  }
+  auto snap = build_snapshot(std::move(rules).value());
+  if (!snap) {
+    impl_->counters.reload_failures.fetch_add(1, std::memory_order_relaxed);
+    return std::move(snap).error();
+  }
+  {
+    std::lock_guard lock(impl_->snap_mu);
+    impl_->snap = std::move(snap).value();
+    impl_->generation.store(impl_->snap->generation, std::memory_order_release);
+  }
+  impl_->counters.reloads.fetch_add(1, std::memory_order_relaxed);
+  return {};
+}
+
+std::shared_ptr<const RuleSet> Engine::rules() const { return impl_->current()->rules; }
+
+Status<> Engine::flush() {
+  impl_->table->sweep(impl_->now());
+  return impl_->flush_now();
+}
+
+Status<> Engine::Impl::flush_now() {
+  if (!store) return {};
+  std::lock_guard lock(store_mu);
+  std::vector<SnapshotRow> rows;
+  std::vector<uint64_t> deleted;
+  Status<> result;
+  bool more = true;
+  while (more) {
+    rows.clear();
+    deleted.clear();
+    more = table->collect(rows, deleted, kFlushBatchRows);
+    if (rows.empty() && deleted.empty()) break;
+    auto st = store->write(rows, deleted);
+    if (!st) {
+      // Keep everything in memory and try again at the next flush.
+      table->requeue(rows, deleted);
+      counters.flush_failures.fetch_add(1, std::memory_order_relaxed);
+      return st;
+    }
+    counters.flushes.fetch_add(1, std::memory_order_relaxed);
+    counters.flushed.fetch_add(rows.size(), std::memory_order_relaxed);
+  }
+  return result;
+}
+
+void Engine::Impl::flush_loop() {
+  std::unique_lock lock(flusher_mu);
+  while (!stopping) {
+    flusher_cv.wait_for(lock, opt.flush_interval, [&] { return stopping; });
+    if (stopping) break;
+    lock.unlock();
+    table->sweep(now());
+    flush_now();
+    lock.lock();
+  }
+}
 
 }  // namespace vigil

@@ -29,13 +29,19 @@ namespace vigil {
 struct EngineOptions {
   std::filesystem::path rules_dir = "rules";
   // Empty: state in memory only, nothing written (vigil replay without --data-dir).
+  // Else data_dir/vigil.db (SQLite, WAL) holds the scorer snapshots (no message text),
+  // written in batches every flush_interval by a background thread, on flush() and on
+  // destruction, and loaded by create() so a restart resumes every conversation.
   std::filesystem::path data_dir;
   size_t max_conversations = 1'000'000;           // LRU eviction past this
-  std::chrono::seconds idle_ttl{30 * 24 * 3600};  // state dropped after this long idle
+  std::chrono::seconds idle_ttl{30 * 24 * 3600};  // state dropped after this long idle (receive clock)
   size_t context_messages = 50;                   // last N messages kept in memory per conversation
-  std::chrono::milliseconds flush_interval{1000}; // what a crash can lose
+  // What a crash can lose: the changes since the last batch, at most one interval.
+  std::chrono::milliseconds flush_interval{1000};
   size_t max_text_bytes = 64 * 1024;
-  // The clock, injectable for tests; returns epoch milliseconds.
+  // > 0: cap on the store file's size; past it flushes fail (counted) as on a full disk.
+  int64_t store_max_bytes = 0;
+  // The clock, injectable for tests; returns epoch milliseconds. Default: system clock.
   std::function<int64_t()> now_ms;
 };
 
@@ -48,8 +54,12 @@ class Engine {
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
 
-  // Scores one message. Errors (empty required field, text too long) leave every
-  // conversation's state untouched.
+  // Scores one message. Errors (message.missing_field for an empty required field,
+  // message.text_too_long past max_text_bytes; Error::field names it) leave every
+  // conversation's state untouched. A repeated (conversation_id, message_id) among the
+  // conversation's last 8 scored messages (kRecentIds) is answered from memory with the
+  // first verdict's risk, level, action and suspect, `duplicate` set, no hits, and is not
+  // scored again. A message without ts_ms is scored at the receive time (now_ms).
   Result<Verdict> process(const Message& message);
   // The same, and when `explain` is not null, fills it with the hits and multipliers
   // behind the verdict (vigil replay --explain). Slower: allocates.

@@ -1,0 +1,130 @@
+// ConversationTable: the in-memory home of every tracked conversation: a fixed-size
+// ConversationState, its participants' readable ids, and an optional ContextRing,
+// keyed by the 64-bit hash of the conversation_id (ids are never kept as text here; a
+// collision between two live conversations has odds of about n²/2^65).
+//
+// Sharded: `shards` independent parts, each with its own mutex, index and LRU list, so
+// threads working on different conversations rarely meet. Bounded two ways:
+//  - a cap on conversations: past max_conversations the least recently used one of the
+//    shard is dropped (LRU per shard: with many shards, close to a global LRU);
+//  - an idle TTL: a conversation not touched for idle_ttl_ms is dropped when next seen,
+//    when the shard's LRU tail is checked on each access, and by sweep().
+// Dropped conversations start afresh if they come back; their keys are queued so the
+// store deletes their snapshots too.
+//
+// Thread-safe. Not copyable, not movable.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "plugin/engine/context_ring.h"
+#include "plugin/scoring/conversation_state.h"
+
+namespace vigil {
+
+struct ConversationSlot {
+  ConversationState state;
+  std::string names;  // participant sender ids in slot order, each followed by '\0'
+  std::unique_ptr<ContextRing> context;  // null when context_messages is 0 or after a restore
+  uint64_t key = 0;
+  int64_t last_access_ms = 0;  // receive clock, for the TTL and the restore order
+  uint32_t lru_prev = 0, lru_next = 0;
+  bool dirty = false;  // changed since the last flush
+  bool used = false;
+
+  // The id of participant i, or "" when unknown.
+  std::string_view name(int i) const;
+  void add_name(std::string_view id);
+};
+
+// One snapshot as the store keeps it.
+struct SnapshotRow {
+  uint64_t key = 0;
+  ConversationState state;
+  std::string names;
+  int64_t last_access_ms = 0;
+};
+
+struct TableCounters {
+  std::atomic<uint64_t> evictions_lru{0};
+  std::atomic<uint64_t> evictions_ttl{0};
+};
+
+class ConversationTable {
+ public:
+  // `track_deletions`: queue the keys of dropped conversations for the store (only when
+  // there is one, else the queue would grow without bound).
+  ConversationTable(size_t max_conversations, int64_t idle_ttl_ms, size_t context_messages, bool track_deletions);
+  ~ConversationTable();
+  ConversationTable(const ConversationTable&) = delete;
+  ConversationTable& operator=(const ConversationTable&) = delete;
+
+  // Runs f(ConversationSlot&, bool created) under the shard lock, creating the slot when
+  // absent (or expired) and `create` is true; returns false when absent and not created.
+  template <class F>
+  bool with(uint64_t key, int64_t now_ms, bool create, F&& f);
+
+  // Moves up to `max_rows` dirty conversations into `rows` (marking them clean) and every
+  // queued deletion into `deleted`. Returns whether dirty ones remain.
+  bool collect(std::vector<SnapshotRow>& rows, std::vector<uint64_t>& deleted, size_t max_rows);
+  // After a failed write: marks these conversations dirty again (if still tracked) and
+  // queues the deletions again.
+  void requeue(const std::vector<SnapshotRow>& rows, const std::vector<uint64_t>& deleted);
+  // Inserts a snapshot loaded from the store (clean). False when the table is full.
+  bool restore(SnapshotRow&& row, int64_t now_ms);
+  // Drops every conversation idle for longer than the TTL.
+  void sweep(int64_t now_ms);
+
+  size_t size() const;
+  size_t shard_count() const { return shards_.size(); }
+  const TableCounters& counters() const { return counters_; }
+
+ private:
+  static constexpr uint32_t kNil = UINT32_MAX;
+  struct Shard {
+    mutable std::mutex mu;
+    std::unordered_map<uint64_t, uint32_t> index;
+    std::vector<ConversationSlot> slots;
+    std::vector<uint32_t> free;
+    std::vector<uint64_t> deleted;  // keys whose snapshots the store should delete
+    uint32_t head = kNil;  // most recently used
+    uint32_t tail = kNil;  // least recently used
+  };
+
+  Shard& shard_of(uint64_t key) { return shards_[(key >> 40) % shards_.size()]; }
+  // Finds (touching the LRU) or creates; nullptr when absent and !create. Shard locked.
+  ConversationSlot* find(Shard& s, uint64_t key, int64_t now_ms, bool create, bool& created);
+  void unlink(Shard& s, uint32_t i);
+  void push_front(Shard& s, uint32_t i);
+  void push_back(Shard& s, uint32_t i);
+  void drop(Shard& s, uint32_t i, bool ttl);
+  bool expired(const ConversationSlot& slot, int64_t now_ms) const;
+
+  size_t per_shard_cap_;
+  int64_t idle_ttl_ms_;
+  size_t context_messages_;
+  bool track_deletions_;
+  std::vector<Shard> shards_;
+  TableCounters counters_;
+  std::atomic<size_t> size_{0};
+};
+
+template <class F>
+bool ConversationTable::with(uint64_t key, int64_t now_ms, bool create, F&& f) {
+  Shard& s = shard_of(key);
+  std::lock_guard lock(s.mu);
+  bool created = false;
+  ConversationSlot* slot = find(s, key, now_ms, create, created);
+  if (!slot) return false;
+  f(*slot, created);
+  return true;
+}
+
+}  // namespace vigil
