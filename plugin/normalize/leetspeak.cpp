@@ -120,9 +120,14 @@ bool fold_token(std::string& u, size_t b, size_t e) {
 
 uint32_t fold_leetspeak(std::string& text) {
   const size_t n = text.size();
-  bool any = false;
-  for (size_t i = 0; i < n && !any; ++i) any = byte_class(text[i]) & kLeetClass;
-  if (!any) return 0;
+  // Most messages hold no digit, @ or $: find that out in a loop GCC vectorises (a sum;
+  // it does not vectorise an OR of booleans).
+  size_t candidates = 0;
+  for (char c : text) {
+    const auto b = static_cast<unsigned char>(c);
+    candidates += (static_cast<unsigned char>(b - '0') <= 9) + (b == '@') + (b == '$');
+  }
+  if (candidates == 0) return 0;
   uint32_t transforms = 0;
   for (size_t i = 0; i < n;) {
     if (!is_token_char(text[i])) {

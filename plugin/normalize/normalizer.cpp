@@ -3,6 +3,7 @@
 #include <unicode/edits.h>
 #include <unicode/normalizer2.h>
 
+#include <iterator>
 #include <string>
 
 #include "plugin/normalize/char_table.h"

@@ -3,6 +3,26 @@
 // and styled letters, homoglyphs, invisibles, leetspeak, spaced-out letters, long
 // repeats, Traditional Chinese and Chinese numerals.
 //
+// What rules can rely on, in the order it happens (each step sets its Transform bit
+// when it changes something):
+//  1. invalid UTF-8 -> U+FFFD, one per bad byte;
+//  2. invisibles dropped: zero-width, bidi controls, soft hyphen, U+2060-2064, BOM,
+//     every Default_Ignorable_Code_Point, C0/C1 controls (tab and line breaks stay);
+//  3. homoglyphs to Latin, from ICU's UTS #39 skeletons of single characters (Cyrillic
+//     "р" -> "p", Greek "Η" -> "h", "à" -> "a"); never Han, kana or Hangul;
+//  4. NFKC + case folding (full-width, circled, mathematical forms -> ASCII), then the
+//     styled forms NFKC keeps (❶, 🅰, regional indicators) and every script's digits;
+//  5. Traditional -> Simplified, character by character (OpenCC's TSCharacters);
+//  6. Chinese numerals -> digits in runs that read as numbers: two or more ("一三八",
+//     "幺" is 1 there), one before 岁/周岁/年级, 十 compounds 10-99 ("十三岁" -> "13岁");
+//     a lone numeral in a word stays (一起, 初一, 十分);
+//  7. three or more single letters set apart by one repeated separator joined ("s n a p",
+//     "s.n.a.p" -> "snap"), except space-split runs of chat's one-letter words ("r u a");
+//  8. leetspeak inside words: 0->o 1->i 3->e 4->a 5->s 7->t @->a $->s; numbers, ordinals
+//     and number+unit ("13", "8th", "13yo"), runs of 3+ digits, 2 digits at a word's
+//     end, runs holding 2 6 8 9, a 4 at a word's edge ("b4"), e-mails, @mentions stay;
+//  9. ASCII letter runs longer than two cut to two ("sooooo" -> "soo"; not "www.").
+//
 // Immutable after create() and thread-safe: any number of threads may call normalize()
 // at once, each with its own NormalizedText and NormalizeScratch. ASCII-only input skips
 // the Unicode work. With reused output and scratch, normalize() allocates nothing in
