@@ -20,6 +20,9 @@ constexpr bool is_ascii_control(char32_t c) {
 bool is_invisible(char32_t c) {
   if (c < 0x80) return is_ascii_control(c);
   if (c < 0xA0) return true;  // C1 controls
+  // CJK, Hangul syllables and the rest up to the variation selectors hold no invisible:
+  // skip the property lookup for Chinese text.
+  if (c >= 0x3400 && c < 0xFE00) return false;
   switch (c) {
     case 0x00AD:  // soft hyphen
     case 0xFEFF:  // zero-width no-break space, BOM
@@ -102,20 +105,29 @@ void encode(const Units& units, NormalizedText& out) {
 }
 
 uint32_t decode_unicode(std::string_view input, const CharTable& table, Units& out,
-                        std::string& utf8) {
+                        std::string& buffer, std::string_view& utf8) {
   out.clear();
-  utf8.clear();
   uint32_t transforms = 0;
   const auto* p = reinterpret_cast<const unsigned char*>(input.data());
   const size_t n = input.size();
+  // Most text comes through unchanged: it is copied to `buffer` only from the first
+  // change on, and until then ICU reads the input itself.
+  bool copying = false;
+  auto start_copy = [&](size_t upto) {
+    if (copying) return;
+    buffer.assign(input.data(), upto);
+    copying = true;
+  };
   for (size_t i = 0; i < n;) {
     char32_t c;
     int len = decode_utf8(p + i, n - i, c);
     if (len == 0) {
+      start_copy(i);
       c = 0xFFFD;
       len = 1;
       transforms |= kUtf8Repaired;
     } else if (is_invisible(c)) {
+      start_copy(i);
       transforms |= kInvisibleRemoved;
       i += static_cast<size_t>(len);
       continue;
@@ -126,18 +138,22 @@ uint32_t decode_unicode(std::string_view input, const CharTable& table, Units& o
     if (c >= 0x80) {
       const CharTable::Mapping m = table.lookup(c);
       if (m.kind == CharTable::kConfusable) {
+        start_copy(begin);
         for (int k = 0; k < m.size; ++k) {
           out.push_back(Unit{m.out[k], begin, end});
-          utf8.push_back(static_cast<char>(m.out[k]));
+          buffer.push_back(static_cast<char>(m.out[k]));
         }
         transforms |= kConfusableMapped;
         continue;
       }
     }
     out.push_back(Unit{c, begin, end});
-    char bytes[4];
-    utf8.append(bytes, static_cast<size_t>(encode_utf8(c, bytes)));
+    if (copying) {
+      char bytes[4];
+      buffer.append(bytes, static_cast<size_t>(encode_utf8(c, bytes)));
+    }
   }
+  utf8 = copying ? std::string_view(buffer) : input;
   return transforms;
 }
 

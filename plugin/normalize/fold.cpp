@@ -69,7 +69,7 @@ uint32_t classify_change(std::string_view before, std::string_view after) {
 }  // namespace
 
 uint32_t fold_unicode(const icu::Normalizer2& nfkc_casefold, const CharTable& table,
-                      const std::string& utf8, const Units& in, Units& out, icu::Edits& edits,
+                      std::string_view utf8, const Units& in, Units& out, icu::Edits& edits,
                       std::string& folded) {
   out.clear();
   uint32_t transforms = 0;

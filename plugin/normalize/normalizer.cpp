@@ -20,7 +20,7 @@ constexpr size_t kReservedBytes = 1024;
 struct NormalizeScratch {
   normalize::Units units;
   normalize::Units spare;
-  std::string utf8;    // the decoded text handed to ICU
+  std::string utf8;    // the decoded text handed to ICU, when it differs from the input
   std::string folded;  // ICU's output
   icu::Edits edits;
 };
@@ -72,8 +72,9 @@ void Normalizer::normalize(std::string_view input, NormalizedText& out,
     transforms |= normalize::decode_ascii(input, out);
   } else {
     normalize::Units& units = scratch.units;
-    transforms |= normalize::decode_unicode(input, impl_->table, scratch.spare, scratch.utf8);
-    transforms |= normalize::fold_unicode(*impl_->nfkc_casefold, impl_->table, scratch.utf8,
+    std::string_view utf8;
+    transforms |= normalize::decode_unicode(input, impl_->table, scratch.spare, scratch.utf8, utf8);
+    transforms |= normalize::fold_unicode(*impl_->nfkc_casefold, impl_->table, utf8,
                                           scratch.spare, units, scratch.edits, scratch.folded);
     transforms |= normalize::fold_chinese_numerals(units, scratch.spare);
     normalize::encode(units, out);

@@ -31,16 +31,17 @@ uint32_t decode_ascii(std::string_view input, NormalizedText& out);
 // sequence becomes U+FFFD), invisibles dropped (zero-width, bidi controls, soft hyphen,
 // U+2060-2064, BOM, every Default_Ignorable_Code_Point, C0 and C1 controls), and the
 // CharTable's homoglyphs mapped while capitals still look like capitals. Replaces
-// `out`, and `utf8` with the UTF-8 of `out`'s code points.
+// `out`, and points `utf8` at the UTF-8 of `out`'s code points: `input` itself when
+// nothing changed, else `buffer`.
 uint32_t decode_unicode(std::string_view input, const CharTable& table, Units& out,
-                        std::string& utf8);
+                        std::string& buffer, std::string_view& utf8);
 bool is_invisible(char32_t cp);
 
 // NFKC + case folding (ICU) over `utf8`, the UTF-8 of `in`, then the CharTable's
 // replacements: homoglyphs, styled forms, Traditional characters. Replaces `out`.
 // `edits` and `folded` are working buffers, reused.
 uint32_t fold_unicode(const icu::Normalizer2& nfkc_casefold, const CharTable& table,
-                      const std::string& utf8, const Units& in, Units& out,
+                      std::string_view utf8, const Units& in, Units& out,
                       icu::Edits& edits, std::string& folded);
 
 // Chinese numerals in runs that read as numbers ("一三八" -> "138", "十三岁" -> "13岁",

@@ -69,6 +69,52 @@ TEST_CASE("fuzz: 10k random mixes of bytes and pieces, fixed seed", "[normalize]
   }
 }
 
+TEST_CASE("an invisible between any two pieces changes nothing but the map", "[normalize][property]") {
+  // Only well-formed pieces: an invisible between two halves of a broken sequence would
+  // rightly change how they decode.
+  std::vector<std::string> valid;
+  for (const std::string& p : kPieces) {
+    if (find_invalid_utf8(p) == -1) valid.push_back(p);
+  }
+  std::mt19937 rng(11);
+  std::uniform_int_distribution<size_t> count(1, 16);
+  std::uniform_int_distribution<size_t> pick(0, valid.size() - 1);
+  for (int i = 0; i < 2000; ++i) {
+    std::vector<std::string> pieces;
+    for (size_t n = count(rng); n > 0; --n) pieces.push_back(valid[pick(rng)]);
+    std::string plain;
+    for (const std::string& p : pieces) plain += p;
+    std::uniform_int_distribution<size_t> where(0, pieces.size());
+    pieces.insert(pieces.begin() + static_cast<std::ptrdiff_t>(where(rng)), "\u200B");
+    std::string with_invisible;
+    for (const std::string& p : pieces) with_invisible += p;
+    INFO("iteration " << i);
+    const auto a = normalize(plain);
+    const auto b = normalize(with_invisible);
+    REQUIRE(a.text == b.text);
+    REQUIRE((a.transforms | kInvisibleRemoved) == (b.transforms | kInvisibleRemoved));
+  }
+}
+
+TEST_CASE("ASCII text reads the same on the ASCII and the Unicode path", "[normalize][property]") {
+  std::mt19937 rng(12);
+  const std::string kAscii = "abcdehilnopstuwxyzABST0134578@$ .-_'!?\t";
+  std::uniform_int_distribution<size_t> length(0, 40);
+  std::uniform_int_distribution<size_t> pick(0, kAscii.size() - 1);
+  for (int i = 0; i < 3000; ++i) {
+    std::string ascii(length(rng), ' ');
+    for (char& c : ascii) c = kAscii[pick(rng)];
+    INFO("iteration " << i << ": " << ascii);
+    const auto fast = normalize(ascii);
+    const auto unicode = normalize(ascii + " 我");  // any non-ASCII character takes ICU's path
+    REQUIRE(unicode.text == fast.text + " 我");
+    for (size_t k = 0; k < fast.origin.size(); ++k) {
+      REQUIRE(unicode.origin[k].begin == fast.origin[k].begin);
+      REQUIRE(unicode.origin[k].end == fast.origin[k].end);
+    }
+  }
+}
+
 TEST_CASE("a 1 MB message", "[normalize][long]") {
   const std::string phrase = "D0NT t3ll ur p4rents, s n a p me 加個ＶＸ 一三八一二三四 \u200Bsooooo ";
   std::string input;
