@@ -76,6 +76,15 @@ struct ThreadScratch {
   std::vector<ScoreHit> score_hits;
 };
 
+// Loads the rules folder of `o` and builds the scorer beside it.
+Result<std::shared_ptr<const Snapshot>, Errors> load_snapshot(const EngineOptions& o) {
+  RuleLoadOptions rl;
+  if (!o.data_dir.empty()) rl.cache_dir = o.data_dir / "hs-cache";
+  auto rules = RuleSet::load(o.rules_dir, rl);
+  if (!rules) return std::move(rules).error();
+  return build_snapshot(std::move(rules).value());
+}
+
 ThreadScratch& thread_scratch() {
   thread_local ThreadScratch t;
   return t;
@@ -153,11 +162,7 @@ Result<std::unique_ptr<Engine>, Errors> Engine::create(EngineOptions options) {
   impl->opt = std::move(options);
   const EngineOptions& o = impl->opt;
 
-  RuleLoadOptions rl;
-  if (!o.data_dir.empty()) rl.cache_dir = o.data_dir / "hs-cache";
-  auto rules = RuleSet::load(o.rules_dir, rl);
-  if (!rules) return std::move(rules).error();
-  auto snap = build_snapshot(std::move(rules).value());
+  auto snap = load_snapshot(o);
   if (!snap) return std::move(snap).error();
   impl->snap = std::move(snap).value();
   impl->generation = impl->snap->generation;
@@ -371,14 +376,7 @@ EngineStats Engine::stats() const {
 }
 
 Status<Errors> Engine::reload_rules() {
-  RuleLoadOptions rl;
-  if (!impl_->opt.data_dir.empty()) rl.cache_dir = impl_->opt.data_dir / "hs-cache";
-  auto rules = RuleSet::load(impl_->opt.rules_dir, rl);
-  if (!rules) {
-    impl_->counters.reload_failures.fetch_add(1, std::memory_order_relaxed);
-    return std::move(rules).error();
-  }
-  auto snap = build_snapshot(std::move(rules).value());
+  auto snap = load_snapshot(impl_->opt);
   if (!snap) {
     impl_->counters.reload_failures.fetch_add(1, std::memory_order_relaxed);
     return std::move(snap).error();
