@@ -2,6 +2,7 @@
 // reload. lint parses, validates and compiles every pack; test also runs every rule's
 // examples through the real normaliser and matcher and prints per-rule counts. Both exit
 // 0 when clean, else list every problem (text on stderr, or JSON on stdout) and exit 1.
+#include <cstdlib>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -19,6 +20,7 @@ namespace {
 struct RulesArgs {
   std::string rules_dir;   // --rules, or its default
   std::string positional;  // DIR, wins over --rules
+  std::string cache_dir;  // --cache, or $VIGIL_CACHE_DIR
   bool json = false;
 };
 
@@ -78,6 +80,7 @@ int run(const RulesArgs& args, bool run_tests) {
   const std::string dir = args.positional.empty() ? args.rules_dir : args.positional;
   RuleLoadOptions options;
   options.run_examples = false;  // `test` runs them below, to report per rule
+  options.cache_dir = args.cache_dir;
   auto loaded = RuleSet::load(dir, options);
   if (!loaded.ok()) return fail(loaded.error(), args.json);
   const RuleSet& rules = **loaded;
@@ -104,6 +107,10 @@ void add_command(CLI::App& parent, const char* name, const char* help, bool run_
   auto args = std::make_shared<RulesArgs>();
   CLI::App* cmd = parent.add_subcommand(name, help);
   add_rules_option(*cmd, args->rules_dir);
+  if (const char* env = std::getenv("VIGIL_CACHE_DIR")) args->cache_dir = env;
+  cmd->add_option("--cache", args->cache_dir,
+                  "Folder for compiled rule databases, reused while the rules do not change "
+                  "(default: $VIGIL_CACHE_DIR; none when unset)");
   cmd->add_option("DIR", args->positional, "Rule pack folder (overrides --rules)");
   cmd->add_flag("--json", args->json, "Print the result as JSON on stdout");
   cmd->callback([args, run_tests] {

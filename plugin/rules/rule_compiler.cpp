@@ -8,6 +8,9 @@ namespace vigil {
 
 namespace {
 
+// Bounds the compile-report-retry loop of compile_hyperscan on a badly broken pack.
+constexpr int kMaxHsCompiles = 50;
+
 Error pattern_error(const RuleSource& src, const SourceMark& m, std::string message) {
   return Error("rules.bad_regex", std::move(message)).at(src.rule.file, m.line, m.column).for_rule(src.rule.id);
 }
@@ -69,15 +72,19 @@ void compile_re2(RuleSetImpl& impl, const std::vector<RuleSource>& sources, cons
       const std::string& pattern = src.rule.patterns[p];
       auto re = compile_one(pattern, options, src, src.pattern_marks[p], errors);
       if (!re) continue;
-      // Deprecated patterns never reach Hyperscan, but a pack must stay loadable when
-      // one is switched back on, so they are checked all the same.
-      if (std::string why = hs_expression_problem(to_hyperscan_syntax(pattern)); !why.empty()) {
-        errors.push_back(
-            pattern_error(src, src.pattern_marks[p], "Hyperscan rejects the regex '" + pattern + "': " + why));
-        continue;
+      // Active patterns are checked by compile_hyperscan's one compile. Deprecated ones
+      // never reach Hyperscan, but a pack must stay loadable when one is switched back
+      // on, so they are checked one by one here.
+      if (src.rule.status == RuleStatus::kDeprecated) {
+        if (std::string why = hs_expression_problem(to_hyperscan_syntax(pattern)); !why.empty()) {
+          errors.push_back(
+              pattern_error(src, src.pattern_marks[p], "Hyperscan rejects the regex '" + pattern + "': " + why));
+          continue;
+        }
       }
       impl.max_submatches = std::max(impl.max_submatches, static_cast<size_t>(re->NumberOfCapturingGroups()) + 1);
       CompiledPattern cp;
+      cp.source = static_cast<uint32_t>(p);
       cp.age_group = group_index(*re, "age");
       cp.grade_group = group_index(*re, "grade");
       cp.re = std::move(re);
@@ -95,32 +102,43 @@ void compile_re2(RuleSetImpl& impl, const std::vector<RuleSource>& sources, cons
 void compile_hyperscan(RuleSetImpl& impl, const std::vector<RuleSource>& sources, const RuleLoadOptions& options,
                        Errors& errors) {
   std::vector<HsExpression> expressions;
-  std::vector<std::pair<size_t, size_t>> origin;  // expression -> (rule, pattern), for errors
+  std::vector<std::pair<uint32_t, uint32_t>> origin;  // expression -> (rule, pattern), for errors
   for (uint32_t r : impl.active) {
-    for (size_t p = 0; p < impl.rules[r].patterns.size(); ++p) {
-      expressions.push_back({to_hyperscan_syntax(impl.rules[r].patterns[p]), r});
-      origin.emplace_back(r, p);
+    for (const CompiledPattern& cp : impl.compiled[r].patterns) {
+      expressions.push_back({to_hyperscan_syntax(impl.rules[r].patterns[cp.source]), r});
+      origin.emplace_back(r, cp.source);
     }
   }
-  if (expressions.empty()) return;
+  const bool clean = errors.empty();
   const std::string key = hs_cache_key(expressions);
-  impl.db = hs_cache_load(options.cache_dir, key);
+  if (clean && !expressions.empty()) impl.db = hs_cache_load(options.cache_dir, key);
   impl.db_from_cache = impl.db != nullptr;
-  if (!impl.db) {
+  // One compile checks every pattern; each one Hyperscan refuses is reported and left
+  // out, and the rest compiled again, so one load lists them all.
+  for (int attempt = 0; !impl.db && !expressions.empty() && attempt < kMaxHsCompiles; ++attempt) {
     HsCompileResult built = hs_compile_all(expressions);
-    if (!built.db) {
-      if (built.expression >= 0) {
-        const auto [r, p] = origin[static_cast<size_t>(built.expression)];
-        errors.push_back(pattern_error(sources[r], sources[r].pattern_marks[p],
-                                       "Hyperscan rejects the regex '" + impl.rules[r].patterns[p] + "': " + built.error));
-      } else {
-        errors.push_back(Error("rules.compile_failed", "Hyperscan could not build the rule database: " + built.error));
-      }
+    if (built.db) {
+      impl.db = std::move(built.db);
+      break;
+    }
+    if (built.expression < 0 || static_cast<size_t>(built.expression) >= expressions.size()) {
+      errors.push_back(Error("rules.compile_failed", "Hyperscan could not build the rule database: " + built.error));
       return;
     }
-    impl.db = std::move(built.db);
-    hs_cache_store(options.cache_dir, key, impl.db.get());
+    const size_t i = static_cast<size_t>(built.expression);
+    const auto [r, p] = origin[i];
+    std::string why = hs_expression_problem(expressions[i].expression);
+    errors.push_back(pattern_error(sources[r], sources[r].pattern_marks[p],
+                                   "Hyperscan rejects the regex '" + impl.rules[r].patterns[p] +
+                                       "': " + (why.empty() ? built.error : why)));
+    expressions.erase(expressions.begin() + static_cast<long>(i));
+    origin.erase(origin.begin() + static_cast<long>(i));
   }
+  if (!errors.empty() || !impl.db) {
+    impl.db.reset();
+    return;
+  }
+  if (!impl.db_from_cache) hs_cache_store(options.cache_dir, key, impl.db.get());
   hs_scratch_t* scratch = nullptr;
   if (hs_alloc_scratch(impl.db.get(), &scratch) != HS_SUCCESS) {
     errors.push_back(Error("rules.compile_failed", "Hyperscan could not allocate scratch space for the database"));

@@ -18,8 +18,9 @@ namespace vigil {
 void compile_re2(RuleSetImpl& impl, const std::vector<RuleSource>& sources, const RuleLoadOptions& options,
                  Errors& errors);
 
-// Builds impl.db and impl.scratch_prototype from the active rules. Call only when
-// compile_re2 found no errors.
+// Builds impl.db and impl.scratch_prototype from the active patterns RE2 accepted,
+// reporting each pattern Hyperscan refuses. The cache is read and written only when
+// `errors` is and stays empty; with errors, impl.db stays null.
 void compile_hyperscan(RuleSetImpl& impl, const std::vector<RuleSource>& sources, const RuleLoadOptions& options,
                        Errors& errors);
 

@@ -139,7 +139,6 @@ Result<std::shared_ptr<const RuleSet>, Errors> RuleSet::load(const std::filesyst
     if (sources[r].rule.status != RuleStatus::kDeprecated) impl->active.push_back(static_cast<uint32_t>(r));
   }
   compile_re2(*impl, sources, options, errors);
-  if (!errors.empty()) return errors;
   compile_hyperscan(*impl, sources, options, errors);
   if (!errors.empty()) return errors;
   impl->version = version.hex().substr(0, kVersionHexChars);

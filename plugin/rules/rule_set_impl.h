@@ -22,6 +22,7 @@ namespace vigil {
 
 struct CompiledPattern {
   std::unique_ptr<re2::RE2> re;
+  uint32_t source = 0;   // index into Rule::patterns
   int age_group = -1;    // submatch index of (?P<age>...), or -1
   int grade_group = -1;  // submatch index of (?P<grade>...), or -1
 };
