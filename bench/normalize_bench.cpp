@@ -42,9 +42,7 @@ void BM_AsciiDisguised(benchmark::State& state) {
 }
 BENCHMARK(BM_AsciiDisguised);
 
-void BM_Chinese(benchmark::State& state) {
-  run(state, {"你爸媽在家嗎？加個ＶＸ 我十三岁"});
-}
+void BM_Chinese(benchmark::State& state) { run(state, {"你爸媽在家嗎？加個ＶＸ 我十三岁"}); }
 BENCHMARK(BM_Chinese);
 
 void BM_Mixed(benchmark::State& state) {

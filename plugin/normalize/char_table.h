@@ -49,7 +49,7 @@ class CharTable {
   uint32_t packed(char32_t cp) const;
   void put(char32_t cp, uint32_t value);
 
-  std::vector<uint32_t> bmp_;                           // indexed by code point < 0x10000
+  std::vector<uint32_t> bmp_;                          // indexed by code point < 0x10000
   std::vector<std::pair<char32_t, uint32_t>> astral_;  // sorted by code point after finish()
 };
 

@@ -14,22 +14,48 @@ constexpr int kTen = 10;
 // Traditional to Simplified, so only the Simplified forms are listed.
 int numeral_value(char32_t c) {
   switch (c) {
-    case U'〇': case U'零': return 0;
-    case U'一': case U'幺': case U'壹': return 1;
-    case U'二': case U'贰': return 2;
-    case U'三': case U'叁': return 3;
-    case U'四': case U'肆': return 4;
-    case U'五': case U'伍': return 5;
-    case U'六': case U'陆': return 6;
-    case U'七': case U'柒': return 7;
-    case U'八': case U'捌': return 8;
-    case U'九': case U'玖': return 9;
-    case U'十': case U'拾': return kTen;
-    default: return kNotNumeral;
+    case U'〇':
+    case U'零':
+      return 0;
+    case U'一':
+    case U'幺':
+    case U'壹':
+      return 1;
+    case U'二':
+    case U'贰':
+      return 2;
+    case U'三':
+    case U'叁':
+      return 3;
+    case U'四':
+    case U'肆':
+      return 4;
+    case U'五':
+    case U'伍':
+      return 5;
+    case U'六':
+    case U'陆':
+      return 6;
+    case U'七':
+    case U'柒':
+      return 7;
+    case U'八':
+    case U'捌':
+      return 8;
+    case U'九':
+    case U'玖':
+      return 9;
+    case U'十':
+    case U'拾':
+      return kTen;
+    default:
+      return kNotNumeral;
   }
 }
 
-int run_value(char32_t c) { return is_ascii_digit(c) ? static_cast<int>(c - '0') : numeral_value(c); }
+int run_value(char32_t c) {
+  return is_ascii_digit(c) ? static_cast<int>(c - '0') : numeral_value(c);
+}
 
 // Whether units[i...] reads 岁, 周岁 or 年级: an age or a school grade follows.
 bool age_or_grade_at(const Units& units, size_t i) {

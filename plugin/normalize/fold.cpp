@@ -111,8 +111,8 @@ uint32_t fold_unicode(const icu::Normalizer2& nfkc_casefold, const CharTable& ta
     const auto dest = static_cast<size_t>(it.destinationIndex());
     const auto new_length = static_cast<size_t>(it.newLength());
     const std::string_view after(folded.data() + dest, new_length);
-    transforms |= classify_change(
-        std::string_view(utf8.data() + it.sourceIndex(), old_length), after);
+    transforms |=
+        classify_change(std::string_view(utf8.data() + it.sourceIndex(), old_length), after);
     const auto* p = reinterpret_cast<const unsigned char*>(after.data());
     for (size_t i = 0; i < new_length;) {
       char32_t c;
@@ -126,7 +126,8 @@ uint32_t fold_unicode(const icu::Normalizer2& nfkc_casefold, const CharTable& ta
     }
   }
   // Edits cover the whole source; should an iteration stop early, keep the rest as is.
-  for (; next < in.size(); ++next) transforms |= emit(table, in[next].cp, in[next].begin, in[next].end, out);
+  for (; next < in.size(); ++next)
+    transforms |= emit(table, in[next].cp, in[next].begin, in[next].end, out);
   return transforms;
 }
 

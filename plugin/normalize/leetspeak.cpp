@@ -20,23 +20,32 @@ bool is_token_char(char c) { return byte_class(c) & kTokenClass; }
 
 char leet_letter(char c) {
   switch (c) {
-    case '0': return 'o';
-    case '1': return 'i';
-    case '3': return 'e';
-    case '4': return 'a';
-    case '5': return 's';
-    case '7': return 't';
-    case '@': return 'a';
-    case '$': return 's';
-    default: return 0;
+    case '0':
+      return 'o';
+    case '1':
+      return 'i';
+    case '3':
+      return 'e';
+    case '4':
+      return 'a';
+    case '5':
+      return 's';
+    case '7':
+      return 't';
+    case '@':
+      return 'a';
+    case '$':
+      return 's';
+    default:
+      return 0;
   }
 }
 
 // Units and ordinals chat writes after a number.
 bool is_unit(const std::string& u, size_t b, size_t e) {
   static constexpr std::string_view kUnits[] = {
-      "st", "nd", "rd", "th", "s",  "yo", "y",  "yr", "yrs", "am", "pm", "k",  "m",
-      "f",  "h",  "hr", "hrs", "d", "min", "x", "g",  "gb", "mb", "cm", "kg", "lb", "lbs", "ft", "u"};
+      "st", "nd",  "rd", "th",  "s", "yo", "y",  "yr", "yrs", "am", "pm", "k",   "m",  "f", "h",
+      "hr", "hrs", "d",  "min", "x", "g",  "gb", "mb", "cm",  "kg", "lb", "lbs", "ft", "u"};
   for (std::string_view unit : kUnits) {
     if (unit.size() != e - b) continue;
     bool same = true;

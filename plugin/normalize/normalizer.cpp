@@ -74,8 +74,8 @@ void Normalizer::normalize(std::string_view input, NormalizedText& out,
     normalize::Units& units = scratch.units;
     std::string_view utf8;
     transforms |= normalize::decode_unicode(input, impl_->table, scratch.spare, scratch.utf8, utf8);
-    transforms |= normalize::fold_unicode(*impl_->nfkc_casefold, impl_->table, utf8,
-                                          scratch.spare, units, scratch.edits, scratch.folded);
+    transforms |= normalize::fold_unicode(*impl_->nfkc_casefold, impl_->table, utf8, scratch.spare,
+                                          units, scratch.edits, scratch.folded);
     transforms |= normalize::fold_chinese_numerals(units, scratch.spare);
     normalize::encode(units, out);
   }
@@ -87,9 +87,9 @@ void Normalizer::normalize(std::string_view input, NormalizedText& out,
 
 std::vector<std::string_view> transform_names(uint32_t transforms) {
   static constexpr std::string_view kNames[] = {
-      "utf8_repaired",    "nfkc_casefold",          "invisible_removed", "confusable_mapped",
-      "styled_mapped",    "chinese_numerals",       "traditional_to_simplified",
-      "leetspeak",        "spaced_letters",         "repeats_shortened",
+      "utf8_repaired",  "nfkc_casefold",     "invisible_removed",         "confusable_mapped",
+      "styled_mapped",  "chinese_numerals",  "traditional_to_simplified", "leetspeak",
+      "spaced_letters", "repeats_shortened",
   };
   std::vector<std::string_view> names;
   for (size_t bit = 0; bit < std::size(kNames); ++bit) {

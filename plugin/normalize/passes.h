@@ -41,8 +41,8 @@ bool is_invisible(char32_t cp);
 // replacements: homoglyphs, styled forms, Traditional characters. Replaces `out`.
 // `edits` and `folded` are working buffers, reused.
 uint32_t fold_unicode(const icu::Normalizer2& nfkc_casefold, const CharTable& table,
-                      std::string_view utf8, const Units& in, Units& out,
-                      icu::Edits& edits, std::string& folded);
+                      std::string_view utf8, const Units& in, Units& out, icu::Edits& edits,
+                      std::string& folded);
 
 // Chinese numerals in runs that read as numbers ("一三八" -> "138", "十三岁" -> "13岁",
 // "二十" -> "20"), never a lone numeral of an ordinary word (一起, 统一, 十分).

@@ -35,9 +35,9 @@ void add_styled(CharTable& table) {
   add_digits(table, 0x278A, 10, 1);   // ➊..➓ dingbat negative circled sans-serif
   add_digits(table, 0x1F10B, 1, 0);   // 🄋 dingbat circled sans-serif zero
   add_digits(table, 0x1F10C, 1, 0);   // 🄌 dingbat negative circled sans-serif zero
-  add_letters(table, 0x1F150);  // 🅐 negative circled
-  add_letters(table, 0x1F170);  // 🅰 negative squared
-  add_letters(table, 0x1F1E6);  // 🇦 regional indicators, spelled out as letters too
+  add_letters(table, 0x1F150);        // 🅐 negative circled
+  add_letters(table, 0x1F170);        // 🅰 negative squared
+  add_letters(table, 0x1F1E6);        // 🇦 regional indicators, spelled out as letters too
 
   // Arabic-Indic, Devanagari, ... digits: NFKC keeps them, rules expect ASCII.
   for (UChar32 c = 0x80; c <= 0x1FFFF; ++c) {

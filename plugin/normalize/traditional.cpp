@@ -29,8 +29,9 @@ char32_t single_code_point(const std::string& s) {
 }
 
 Error dictionary_error(const std::string& path, const std::string& why) {
-  return Error("normalize.opencc_data", "cannot read OpenCC's dictionary " + path + ": " + why +
-                                            " (set the OpenCC data folder, or install libopencc-data)")
+  return Error("normalize.opencc_data",
+               "cannot read OpenCC's dictionary " + path + ": " + why +
+                   " (set the OpenCC data folder, or install libopencc-data)")
       .at(path);
 }
 

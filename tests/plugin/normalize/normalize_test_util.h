@@ -53,7 +53,8 @@ inline Span original_of(const NormalizedText& t, std::string_view needle) {
 inline std::vector<Span> repeated_spans(uint32_t first, uint32_t step, uint32_t count, uint32_t n) {
   std::vector<Span> result;
   for (uint32_t k = 0; k < n; ++k) {
-    for (uint32_t c = 0; c < count; ++c) result.emplace_back(first + k * step, first + (k + 1) * step);
+    for (uint32_t c = 0; c < count; ++c)
+      result.emplace_back(first + k * step, first + (k + 1) * step);
   }
   return result;
 }
@@ -71,8 +72,8 @@ inline void check_invariants(std::string_view input, const NormalizedText& t) {
                     s.end >= previous.end;
     if (!ok) {
       INFO("normalised byte " << i << " of " << t.origin.size() << ": span [" << s.begin << ", "
-                              << s.end << "), previous [" << previous.begin << ", "
-                              << previous.end << "), input " << input.size() << " bytes");
+                              << s.end << "), previous [" << previous.begin << ", " << previous.end
+                              << "), input " << input.size() << " bytes");
       FAIL("offset map invariant broken");
     }
     previous = s;

@@ -20,11 +20,69 @@ using testing::normalize;
 // Traditional characters, styled and confusable forms, invisibles, combining marks,
 // and broken sequences.
 const std::vector<std::string> kPieces = {
-    "a", "s", "n", "p", "O", "0", "1", "3", "4", "5", "7", "@", "$", " ", ".", "-", "_",
-    "ooo", "www.", "th", "yo", "\t", "\n", "一", "二", "三", "十", "幺", "〇", "岁", "年级", "周",
-    "個", "們", "貳", "拾", "我", "ＶＸ", "Ⓐ", "⑩", "❿", "𝐇", "\u0440", "\u0397", "\u0430",
-    "\u00E0", "\u0301", "\u200B", "\u202E", "\u00AD", "\uFEFF", "ß", "\uFB01", "\u3251", "\uFDFA",
-    "\x80", "\xC3", "\xE2\x82", "\xF0\x9F\x98", "\xED\xA0\x80", "\xC0\xAF", "\xFF", "\U0001F1F8",
+    "a",
+    "s",
+    "n",
+    "p",
+    "O",
+    "0",
+    "1",
+    "3",
+    "4",
+    "5",
+    "7",
+    "@",
+    "$",
+    " ",
+    ".",
+    "-",
+    "_",
+    "ooo",
+    "www.",
+    "th",
+    "yo",
+    "\t",
+    "\n",
+    "一",
+    "二",
+    "三",
+    "十",
+    "幺",
+    "〇",
+    "岁",
+    "年级",
+    "周",
+    "個",
+    "們",
+    "貳",
+    "拾",
+    "我",
+    "ＶＸ",
+    "Ⓐ",
+    "⑩",
+    "❿",
+    "𝐇",
+    "\u0440",
+    "\u0397",
+    "\u0430",
+    "\u00E0",
+    "\u0301",
+    "\u200B",
+    "\u202E",
+    "\u00AD",
+    "\uFEFF",
+    "ß",
+    "\uFB01",
+    "\u3251",
+    "\uFDFA",
+    "\x80",
+    "\xC3",
+    "\xE2\x82",
+    "\xF0\x9F\x98",
+    "\xED\xA0\x80",
+    "\xC0\xAF",
+    "\xFF",
+    "\U0001F1F8",
 };
 
 std::string random_bytes(std::mt19937& rng, size_t max_length) {
@@ -69,7 +127,8 @@ TEST_CASE("fuzz: 10k random mixes of bytes and pieces, fixed seed", "[normalize]
   }
 }
 
-TEST_CASE("an invisible between any two pieces changes nothing but the map", "[normalize][property]") {
+TEST_CASE("an invisible between any two pieces changes nothing but the map",
+          "[normalize][property]") {
   // Only well-formed pieces: an invisible between two halves of a broken sequence would
   // rightly change how they decode.
   std::vector<std::string> valid;
@@ -116,7 +175,8 @@ TEST_CASE("ASCII text reads the same on the ASCII and the Unicode path", "[norma
 }
 
 TEST_CASE("a 1 MB message", "[normalize][long]") {
-  const std::string phrase = "D0NT t3ll ur p4rents, s n a p me 加個ＶＸ 一三八一二三四 \u200Bsooooo ";
+  const std::string phrase =
+      "D0NT t3ll ur p4rents, s n a p me 加個ＶＸ 一三八一二三四 \u200Bsooooo ";
   std::string input;
   while (input.size() < (1u << 20)) input += phrase;
   const auto t = normalize(input);
