@@ -29,6 +29,7 @@ class CharTable {
   };
 
   CharTable();
+  ~CharTable() = default;
   CharTable(CharTable&&) = default;
   CharTable& operator=(CharTable&&) = default;
   CharTable(const CharTable&) = delete;

@@ -51,12 +51,15 @@ class TextCompactor {
   explicit TextCompactor(NormalizedText& t) : t_(t) {}
   TextCompactor(const TextCompactor&) = delete;
   TextCompactor& operator=(const TextCompactor&) = delete;
+  TextCompactor(TextCompactor&&) = delete;
+  TextCompactor& operator=(TextCompactor&&) = delete;
+  ~TextCompactor() = default;
 
   // Keeps the bytes from the read position up to `end` as they are.
   void keep_until(size_t end) {
     if (write_ != read_) {
-      std::copy(t_.text.begin() + read_, t_.text.begin() + end, t_.text.begin() + write_);
-      std::copy(t_.origin.begin() + read_, t_.origin.begin() + end, t_.origin.begin() + write_);
+      std::copy(t_.text.data() + read_, t_.text.data() + end, t_.text.data() + write_);
+      std::copy(t_.origin.data() + read_, t_.origin.data() + end, t_.origin.data() + write_);
     }
     write_ += end - read_;
     read_ = end;
