@@ -1,8 +1,94 @@
-// Placeholder: registers nothing until this command lands.
+// vigil serve: the sidecar. Config layers (file < VIGIL_* env < flags) in server/config.h.
+#include <cstdlib>
+#include <iostream>
+#include <optional>
+
+#include "cli/cli_common.h"
 #include "cli/commands.h"
+#include "server/config.h"
+#include "server/log.h"
+#include "server/server.h"
+#include "server/signals.h"
 
 namespace vigil::cli {
 
-void register_serve(CLI::App& /*unused*/) {}
+namespace {
+
+struct ServeFlags {
+  std::string config_file;
+  std::string listen;
+  std::optional<std::string> data_dir;
+  std::string rules;
+  unsigned threads = 0;
+  bool threads_set = false;
+  bool check_config = false;
+};
+
+int run_serve(const ServeFlags& flags) {
+  using namespace vigil::server;
+  ServerConfig config;
+  Errors errors;
+  if (!flags.config_file.empty()) {
+    if (Status<Errors> s = load_config_file(flags.config_file, config); !s) errors = s.error();
+  }
+  if (Status<Errors> s = apply_env([](const char* name) { return std::getenv(name); }, config); !s) {
+    errors.insert(errors.end(), s.error().begin(), s.error().end());
+  }
+  if (!flags.listen.empty()) {
+    if (Status<> s = parse_listen(flags.listen, config); !s) errors.push_back(Error(s.error()).for_field("--listen"));
+  }
+  if (!flags.rules.empty()) config.rules_dir = flags.rules;
+  if (flags.data_dir) config.data_dir = *flags.data_dir;
+  if (flags.threads_set) config.threads = flags.threads;
+  if (errors.empty()) {
+    if (Status<Errors> s = validate(config); !s) errors = s.error();
+  }
+  if (!errors.empty()) {
+    print_errors(errors, false);
+    return 1;
+  }
+  if (flags.check_config) {
+    std::cout << "config ok: listen " << config.listen_string() << ", rules " << config.rules_dir.string()
+              << ", data_dir " << (config.data_dir.empty() ? "(memory only)" : config.data_dir.string()) << ", "
+              << config.tokens.size() << " token(s), " << config.effective_threads() << " thread(s)\n";
+    return 0;
+  }
+  if (Status<> s = init_logging(config.log); !s) {
+    print_errors({s.error()}, false);
+    return 1;
+  }
+  const bool open = config.tokens.empty();
+  Result<std::unique_ptr<Server>, Errors> server = Server::create(std::move(config));
+  if (!server) {
+    print_errors(server.error(), false);
+    return 1;
+  }
+  Server& s = **server;
+  SignalHandler signals(s);
+  s.start();
+  std::cout << "vigil: listening on " << s.url() << " (WebSocket: ws" << s.url().substr(4) << "/v1/stream)\n";
+  if (open) std::cout << "vigil: no tokens configured: every route is open, serving on loopback only\n";
+  std::cout.flush();
+  s.wait();
+  return 0;
+}
+
+}  // namespace
+
+void register_serve(CLI::App& app) {
+  auto flags = std::make_shared<ServeFlags>();
+  CLI::App* cmd = app.add_subcommand("serve", "Run the sidecar: HTTP and WebSocket API on one port");
+  cmd->add_option("--config", flags->config_file, "YAML config file (keys: listen, rules, data_dir, threads, tokens, limits, log)");
+  cmd->add_option("--listen", flags->listen, "HOST:PORT to listen on (default 127.0.0.1:8080; port 0 picks one)");
+  cmd->add_option("--data-dir", flags->data_dir, "Scorer state folder (default ./vigil-data; \"\" keeps state in memory)");
+  cmd->add_option("--rules", flags->rules, "Rule pack folder (default: $VIGIL_RULES, else ./rules)");
+  cmd->add_option("--threads", flags->threads, "io threads (default: one per core)")
+      ->each([flags](const std::string&) { flags->threads_set = true; });
+  cmd->add_flag("--check-config", flags->check_config, "Validate the configuration and exit 0 (ok) or 1");
+  cmd->callback([flags] {
+    int code = run_serve(*flags);
+    throw CLI::RuntimeError(code);
+  });
+}
 
 }  // namespace vigil::cli

@@ -1,0 +1,77 @@
+// ServerConfig: everything `vigil serve` is told, from three layers, later wins:
+//   1. a YAML file (--config FILE), 2. VIGIL_* environment variables, 3. command flags.
+// YAML keys (unknown keys are errors naming file:line):
+//   listen: "127.0.0.1:8080"     HOST:PORT; port 0 picks a free port
+//   rules: rules                 rule pack folder
+//   data_dir: vigil-data         scorer state; "" keeps state in memory only
+//   threads: 0                   io threads; 0 = one per core
+//   tokens: [{token, name, scopes: [ingest|moderate|admin]}]
+//   limits: {max_body_bytes, max_text_bytes, max_id_bytes, max_recipients, max_batch,
+//            max_ws_frame_bytes, max_connections, queue_depth, header_timeout,
+//            idle_timeout, write_timeout, drain_timeout}   (see limits.h; sizes take KiB/MiB suffixes,
+//            durations ms/s/m suffixes, bare numbers are bytes / milliseconds)
+//   log: {level: trace|debug|info|warn|error|off, format: json|text, file: PATH}
+// Environment: VIGIL_LISTEN, VIGIL_RULES, VIGIL_DATA_DIR, VIGIL_THREADS,
+//   VIGIL_LOG_LEVEL, VIGIL_LOG_FORMAT, VIGIL_LOG_FILE, VIGIL_LIMITS_<KEY> (upper case,
+//   e.g. VIGIL_LIMITS_MAX_BATCH), VIGIL_TOKENS ("name:scope+scope:token,..."; tokens
+//   from the environment replace the file's).
+// With no token at all the server serves only on loopback: validate() refuses any other
+// listen address.
+//
+// Plain data; copyable, movable. The functions are pure (the environment is passed in).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "plugin/common/error.h"
+#include "server/auth.h"
+#include "server/limits.h"
+
+namespace vigil::server {
+
+struct LogConfig {
+  std::string level = "info";
+  bool json = true;   // format: json (one object a line) or text
+  std::string file;   // empty: stderr
+};
+
+struct ServerConfig {
+  std::string host = "127.0.0.1";
+  uint16_t port = 8080;
+  std::filesystem::path rules_dir = "rules";
+  std::filesystem::path data_dir = "vigil-data";
+  unsigned threads = 0;
+  std::vector<Token> tokens;
+  Limits limits;
+  LogConfig log;
+
+  // The io threads to run: `threads`, or one per core when 0.
+  unsigned effective_threads() const;
+  // "127.0.0.1:8080" (IPv6 hosts in brackets).
+  std::string listen_string() const;
+};
+
+// Parses "HOST:PORT" ("[::1]:8080" for IPv6) into config.host/port.
+Status<> parse_listen(std::string_view text, ServerConfig& config);
+
+// Reads a YAML config on top of `config`. Every problem found is returned (file:line).
+Status<Errors> load_config_file(const std::filesystem::path& file, ServerConfig& config);
+// The same from text; `name` is what errors call the file.
+Status<Errors> load_config_yaml(std::string_view yaml, const std::string& name, ServerConfig& config);
+
+// Applies VIGIL_* variables; `getenv` returns nullptr for an unset name.
+using EnvLookup = std::function<const char*(const char*)>;
+Status<Errors> apply_env(const EnvLookup& getenv, ServerConfig& config);
+
+// Cross-field checks: a listen address that parses, no token without scope, no two
+// tokens alike, and loopback only when no token is configured.
+Status<Errors> validate(const ServerConfig& config);
+
+// True for 127.0.0.0/8, ::1 and "localhost".
+bool is_loopback_host(std::string_view host);
+
+}  // namespace vigil::server

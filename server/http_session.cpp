@@ -1,0 +1,277 @@
+#include "server/http_session.h"
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
+
+#include <algorithm>
+
+#include "server/api_error.h"
+#include "server/log.h"
+#include "server/router.h"
+#include "server/websocket_session.h"
+
+namespace vigil::server {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+
+namespace {
+
+// Large enough for any sane header block; a bigger one gets 431.
+constexpr uint32_t kHeaderLimit = 16 * 1024;
+
+Request view_of(const http::request<http::string_body>& req, bool loopback) {
+  Request r;
+  r.method = req.method();
+  r.method_text = std::string_view(req.method_string().data(), req.method_string().size());
+  std::string_view target(req.target().data(), req.target().size());
+  const size_t q = target.find('?');
+  r.path = target.substr(0, q);
+  if (q != std::string_view::npos) r.query = target.substr(q + 1);
+  r.body = req.body();
+  auto auth = req.find(http::field::authorization);
+  if (auth != req.end()) r.authorization = std::string_view(auth->value().data(), auth->value().size());
+  r.loopback_peer = loopback;
+  return r;
+}
+
+}  // namespace
+
+HttpSession::HttpSession(net::ip::tcp::socket socket, ServerContext& ctx)
+    : socket_(std::move(socket)), ctx_(ctx), watchdog_(socket_.get_executor()) {
+  const Limits& l = ctx_.config.limits;
+  auto shortest = std::min({l.header_timeout, l.idle_timeout, l.write_timeout});
+  tick_ = std::clamp<Clock::duration>(shortest / 4, std::chrono::milliseconds(5), std::chrono::seconds(1));
+  beast::error_code ec;
+  loopback_ = socket_.remote_endpoint(ec).address().is_loopback() && !ec;
+  ctx_.metrics.connection_opened(ConnectionKind::kHttp);
+}
+
+HttpSession::~HttpSession() {
+  ctx_.metrics.connection_closed(ConnectionKind::kHttp);
+  if (registry_id_ != 0) ctx_.sessions.remove(registry_id_);
+}
+
+void HttpSession::start() {
+  net::post(socket_.get_executor(), [self = shared_from_this()] { self->run(); });
+}
+
+void HttpSession::run() {
+  registry_id_ = ctx_.sessions.add(weak_from_this());
+  if (ctx_.draining.load(std::memory_order_relaxed)) stop_reading_ = true;
+  arm_watchdog();
+  do_read();
+}
+
+void HttpSession::drain() {
+  net::post(socket_.get_executor(), [self = shared_from_this()] { self->on_drain(); });
+}
+
+void HttpSession::on_drain() {
+  if (closed_) return;
+  stop_reading_ = true;
+  // Between requests: nothing in flight to finish, so stop the read now. A request
+  // already arriving is read, answered (with Connection: close) and then the socket
+  // closes.
+  if (reading_ && !saw_bytes_ && buffer_.size() == 0 && !parser_->got_some()) {
+    beast::error_code ec;
+    socket_.cancel(ec);
+  }
+}
+
+void HttpSession::do_read() {
+  parser_.emplace();
+  parser_->body_limit(ctx_.config.limits.max_body_bytes);
+  parser_->header_limit(kHeaderLimit);
+  reading_ = true;
+  saw_bytes_ = false;
+  read_started_ = Clock::now();
+  http::async_read(socket_, buffer_, *parser_,
+                   [self = shared_from_this()](beast::error_code ec, size_t) { self->on_read(ec); });
+}
+
+void HttpSession::on_read(beast::error_code ec) {
+  reading_ = false;
+  if (closed_) return;
+  if (ec) {
+    if (ec == http::error::body_limit) {
+      refuse(413, "request.body_too_large", "the request body is larger than limits.max_body_bytes");
+    } else if (ec == http::error::header_limit) {
+      refuse(431, "request.header_too_large", "the request headers are too large");
+    } else if (ec.category() == http::make_error_code(http::error::end_of_stream).category() &&
+               ec != http::error::end_of_stream &&
+               ec != http::error::partial_message) {
+      refuse(400, "request.bad_http", "the request is not valid HTTP/1.1");
+    } else {
+      // The peer went away or we cancelled the read: finish writing, then close.
+      stop_reading_ = true;
+      maybe_write();
+    }
+    return;
+  }
+  handle_request();
+}
+
+void HttpSession::refuse(unsigned status, const char* code, const char* message) {
+  Response r = error_response(status, code, message);
+  ctx_.metrics.error(code);
+  stop_reading_ = true;
+  push(r, false);
+}
+
+void HttpSession::handle_request() {
+  http::request<http::string_body>& req = parser_->get();
+  const Request view = view_of(req, loopback_);
+  const bool keep_alive = req.keep_alive() && !stop_reading_ && !ctx_.draining.load(std::memory_order_relaxed);
+
+  if (beast::websocket::is_upgrade(req)) {
+    stop_reading_ = true;
+    if (std::optional<Response> refused = check_upgrade(ctx_, view)) {
+      ctx_.metrics.error(refused->error_code);
+      push(*refused, false);
+      return;
+    }
+    upgrade_request_ = parser_->release();
+    maybe_write();  // upgrades once earlier replies are out
+    return;
+  }
+
+  const auto t0 = Clock::now();
+  Route route = Route::kOther;
+  Response resp = server::handle_request(ctx_, view, route);
+  if (!keep_alive || resp.close) stop_reading_ = true;
+
+  if (resp.deferred) {
+    queue_.push_back(Slot{std::string(), false, !keep_alive});
+    Slot* slot = &queue_.back();  // deque: stays valid while later slots are added
+    net::post(ctx_.blocking, [self = shared_from_this(), slot, job = std::move(resp.deferred), keep_alive, t0,
+                              route] {
+      Response out = job();
+      net::post(self->socket_.get_executor(), [self, slot, out = std::move(out), keep_alive, t0, route] {
+        self->ctx_.metrics.request(route, Clock::now() - t0);
+        if (!out.error_code.empty()) self->ctx_.metrics.error(out.error_code);
+        serialize(out, keep_alive, slot->bytes);
+        slot->close = slot->close || out.close;
+        slot->ready = true;
+        self->maybe_write();
+      });
+    });
+  } else {
+    ctx_.metrics.request(route, Clock::now() - t0);
+    if (!resp.error_code.empty()) ctx_.metrics.error(resp.error_code);
+    push(resp, keep_alive);
+  }
+  if (!stop_reading_ && queue_.size() < ctx_.config.limits.queue_depth) do_read();
+}
+
+void HttpSession::push(const Response& r, bool keep_alive) {
+  Slot slot;
+  slot.close = !keep_alive || r.close;
+  serialize(r, keep_alive, slot.bytes);
+  queue_.push_back(std::move(slot));
+  maybe_write();
+}
+
+void HttpSession::maybe_write() {
+  if (writing_ || closed_) return;
+  gather_.clear();
+  close_after_write_ = false;
+  in_flight_ = 0;
+  for (const Slot& s : queue_) {
+    if (!s.ready) break;
+    gather_.emplace_back(s.bytes.data(), s.bytes.size());
+    ++in_flight_;
+    if (s.close) {
+      close_after_write_ = true;
+      break;
+    }
+  }
+  if (in_flight_ == 0) {
+    if (!queue_.empty()) return;  // waiting for a deferred reply
+    if (upgrade_request_) {
+      upgrade();
+    } else if (stop_reading_ && !reading_) {
+      close();
+    }
+    return;
+  }
+  writing_ = true;
+  write_started_ = Clock::now();
+  net::async_write(socket_, gather_, [self = shared_from_this()](beast::error_code ec, size_t) { self->on_write(ec); });
+}
+
+void HttpSession::on_write(beast::error_code ec) {
+  writing_ = false;
+  if (ec) {
+    close();
+    return;
+  }
+  for (size_t i = 0; i < in_flight_; ++i) queue_.pop_front();
+  in_flight_ = 0;
+  if (close_after_write_) {
+    close();
+    return;
+  }
+  if (!stop_reading_ && !reading_ && queue_.size() < ctx_.config.limits.queue_depth) do_read();
+  maybe_write();
+}
+
+void HttpSession::arm_watchdog() {
+  watchdog_.expires_after(tick_);
+  watchdog_.async_wait([self = shared_from_this()](beast::error_code ec) {
+    if (!ec) self->on_watchdog();
+  });
+}
+
+void HttpSession::on_watchdog() {
+  if (closed_) return;
+  const Limits& l = ctx_.config.limits;
+  const auto now = Clock::now();
+  if (reading_) {
+    if (!saw_bytes_ && (buffer_.size() > 0 || parser_->got_some())) {
+      saw_bytes_ = true;
+      first_byte_ = now;
+    }
+    if (saw_bytes_) {
+      const bool header_late = !parser_->is_header_done() && now - first_byte_ > l.header_timeout;
+      const bool body_late = now - first_byte_ > l.header_timeout + l.idle_timeout;
+      if (header_late || body_late) {
+        ctx_.metrics.error("request.timeout");
+        log_event(spdlog::level::debug, "request_timeout", {{"header_done", parser_->is_header_done()}});
+        close();
+        return;
+      }
+    } else if (queue_.empty() && !writing_ && now - read_started_ > l.idle_timeout) {
+      close();  // idle keep-alive connection: an ordinary end, not an error
+      return;
+    }
+  }
+  if (writing_ && now - write_started_ > l.write_timeout) {
+    ctx_.metrics.error("request.write_timeout");
+    close();
+    return;
+  }
+  arm_watchdog();
+}
+
+void HttpSession::upgrade() {
+  closed_ = true;
+  watchdog_.cancel();
+  auto ws = std::make_shared<WebSocketSession>(std::move(socket_), ctx_);
+  ws->start(std::move(*upgrade_request_));
+  upgrade_request_.reset();
+}
+
+void HttpSession::close() {
+  if (closed_) return;
+  closed_ = true;
+  watchdog_.cancel();
+  beast::error_code ec;
+  socket_.shutdown(net::ip::tcp::socket::shutdown_send, ec);
+  socket_.close(ec);
+}
+
+}  // namespace vigil::server

@@ -1,0 +1,30 @@
+// Message intake: the one path from request bytes to verdict bytes, shared by
+// POST /v1/messages and the WebSocket stream. A body holds
+//   one message                    {"conversation_id": ...}  -> one verdict object
+//   a batch                        {"messages": [...]}       -> {"verdicts": [...]}
+//   a bare array                   [...]                     -> [...]
+// Verdicts come back in input order. Every message of a batch is validated before any is
+// scored: one bad item refuses the whole batch (400, nothing scored) and the error's
+// field names it ("messages[3].text", "[3].text" for a bare array). More than
+// limits.max_batch messages: 413 request.batch_too_large.
+// Thread-safe (the engine is); allocates per call (JSON DOM, strings).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "server/http_message.h"
+#include "server/server_context.h"
+
+namespace vigil::server {
+
+// The reply: the verdict JSON with status 200, or {"error": {...}} with its status and
+// error_code.
+Response score_body(ServerContext& ctx, std::string_view body);
+
+// Parses `body` as JSON; on failure returns the error with the JSON path where parsing
+// stopped (message.invalid_utf8 when the bytes are not UTF-8, else
+// request.malformed_json). Exposed for /v1/explain.
+Result<nlohmann::json> parse_json_body(std::string_view body);
+
+}  // namespace vigil::server

@@ -1,0 +1,197 @@
+#include "server/metrics.h"
+
+#include <cstdio>
+
+namespace vigil::server {
+
+const char* route_label(Route route) {
+  switch (route) {
+    case Route::kMessages: return "messages";
+    case Route::kStream: return "stream";
+    case Route::kConversations: return "conversations";
+    case Route::kExplain: return "explain";
+    case Route::kRules: return "rules";
+    case Route::kReload: return "reload";
+    case Route::kHealth: return "health";
+    case Route::kMetrics: return "metrics";
+    default: return "other";
+  }
+}
+
+template <size_t N>
+void LabeledCounter<N>::add(std::string_view label, uint64_t n) {
+  size_t size = size_.load(std::memory_order_acquire);
+  for (size_t i = 0; i < size; ++i) {
+    if (names_[i] == label) {
+      values_[i].fetch_add(n, std::memory_order_relaxed);
+      return;
+    }
+  }
+  std::lock_guard lock(mu_);
+  size = size_.load(std::memory_order_relaxed);
+  for (size_t i = 0; i < size; ++i) {
+    if (names_[i] == label) {
+      values_[i].fetch_add(n, std::memory_order_relaxed);
+      return;
+    }
+  }
+  if (size == N) {
+    // Full: the last slot was reserved for "other" when the table filled.
+    values_[N - 1].fetch_add(n, std::memory_order_relaxed);
+    return;
+  }
+  names_[size] = size == N - 1 ? std::string("other") : std::string(label);
+  values_[size].store(n, std::memory_order_relaxed);
+  size_.store(size + 1, std::memory_order_release);
+}
+
+template class LabeledCounter<32>;
+template class LabeledCounter<64>;
+
+void LatencyHistogram::observe(std::chrono::nanoseconds d) {
+  const double seconds = static_cast<double>(d.count()) * 1e-9;
+  size_t i = 0;
+  while (i < kBounds.size() && seconds > kBounds[i]) ++i;
+  buckets_[i].fetch_add(1, std::memory_order_relaxed);
+  sum_ns_.fetch_add(static_cast<uint64_t>(d.count()), std::memory_order_relaxed);
+  count_.fetch_add(1, std::memory_order_relaxed);
+}
+
+namespace {
+
+void append_number(std::string& out, double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.9g", v);
+  out += buf;
+}
+
+void header(std::string& out, std::string_view name, std::string_view type, std::string_view help) {
+  out.append("# HELP ").append(name).append(" ").append(help).append("\n");
+  out.append("# TYPE ").append(name).append(" ").append(type).append("\n");
+}
+
+void sample(std::string& out, std::string_view name, std::string_view labels, double value) {
+  out.append(name);
+  if (!labels.empty()) out.append("{").append(labels).append("}");
+  out += ' ';
+  append_number(out, value);
+  out += '\n';
+}
+
+// Escapes a label value (backslash, quote, newline) per the exposition format.
+std::string label_value(std::string_view v) {
+  std::string out;
+  for (char c : v) {
+    if (c == '\\' || c == '"') out += '\\';
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
+
+}  // namespace
+
+void LatencyHistogram::render(std::string& out, std::string_view name, std::string_view labels) const {
+  uint64_t cumulative = 0;
+  const std::string bucket = std::string(name) + "_bucket";
+  for (size_t i = 0; i <= kBounds.size(); ++i) {
+    cumulative += buckets_[i].load(std::memory_order_relaxed);
+    std::string le = std::string(labels) + ",le=\"";
+    if (i == kBounds.size()) {
+      le += "+Inf";
+    } else {
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "%g", kBounds[i]);
+      le += buf;
+    }
+    le += "\"";
+    sample(out, bucket, le, static_cast<double>(cumulative));
+  }
+  sample(out, std::string(name) + "_sum", labels, static_cast<double>(sum_ns_.load(std::memory_order_relaxed)) * 1e-9);
+  sample(out, std::string(name) + "_count", labels, static_cast<double>(count_.load(std::memory_order_relaxed)));
+}
+
+void Metrics::verdict(const Verdict& v) {
+  if (v.duplicate) {
+    duplicates_.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  messages_.fetch_add(1, std::memory_order_relaxed);
+  levels_[static_cast<size_t>(v.level) & 3].fetch_add(1, std::memory_order_relaxed);
+  for (const VerdictHit& h : v.hits) {
+    if (!h.shadow) hits_.add(h.stage);
+  }
+}
+
+int64_t Metrics::open_connections() const {
+  return open_[0].load(std::memory_order_relaxed) + open_[1].load(std::memory_order_relaxed);
+}
+
+uint64_t Metrics::errors(std::string_view code) const {
+  uint64_t n = 0;
+  errors_.for_each([&](const std::string& name, uint64_t v) {
+    if (name == code) n = v;
+  });
+  return n;
+}
+
+std::string Metrics::render(const ScrapeInfo& info) const {
+  std::string out;
+  out.reserve(8192);
+  header(out, "vigil_messages_total", "counter", "Messages scored (duplicates and rejected messages excluded).");
+  sample(out, "vigil_messages_total", "", static_cast<double>(messages_.load(std::memory_order_relaxed)));
+  header(out, "vigil_duplicate_messages_total", "counter", "Repeated (conversation_id, message_id) answered with the first verdict.");
+  sample(out, "vigil_duplicate_messages_total", "", static_cast<double>(duplicates_.load(std::memory_order_relaxed)));
+
+  header(out, "vigil_verdicts_total", "counter", "Verdicts sent, by level.");
+  for (Level l : {Level::kNone, Level::kWatch, Level::kReview, Level::kUrgent}) {
+    sample(out, "vigil_verdicts_total", std::string("level=\"") + to_string(l) + "\"",
+           static_cast<double>(levels_[static_cast<size_t>(l)].load(std::memory_order_relaxed)));
+  }
+  header(out, "vigil_hits_total", "counter", "Scored rule hits (shadow rules excluded), by stage.");
+  hits_.for_each([&](const std::string& stage, uint64_t n) {
+    sample(out, "vigil_hits_total", "stage=\"" + label_value(stage) + "\"", static_cast<double>(n));
+  });
+  header(out, "vigil_errors_total", "counter", "Error replies and WebSocket error frames or closes, by code.");
+  errors_.for_each([&](const std::string& code, uint64_t n) {
+    sample(out, "vigil_errors_total", "code=\"" + label_value(code) + "\"", static_cast<double>(n));
+  });
+
+  header(out, "vigil_request_duration_seconds", "histogram",
+         "Time from a complete request (or WebSocket frame) to its reply being queued, by route.");
+  for (size_t r = 0; r < latency_.size(); ++r) {
+    latency_[r].render(out, "vigil_request_duration_seconds",
+                       std::string("route=\"") + route_label(static_cast<Route>(r)) + "\"");
+  }
+
+  header(out, "vigil_open_connections", "gauge", "Open client connections, by kind.");
+  sample(out, "vigil_open_connections", "kind=\"http\"", static_cast<double>(open_[0].load(std::memory_order_relaxed)));
+  sample(out, "vigil_open_connections", "kind=\"websocket\"", static_cast<double>(open_[1].load(std::memory_order_relaxed)));
+  header(out, "vigil_connections_total", "counter", "Connections accepted.");
+  sample(out, "vigil_connections_total", "", static_cast<double>(accepted_.load(std::memory_order_relaxed)));
+
+  header(out, "vigil_conversations_tracked", "gauge", "Conversations held in memory by the scorer.");
+  sample(out, "vigil_conversations_tracked", "", static_cast<double>(info.engine.conversations));
+  header(out, "vigil_conversation_evictions_total", "counter", "Conversations dropped from memory, by reason.");
+  sample(out, "vigil_conversation_evictions_total", "reason=\"lru\"", static_cast<double>(info.engine.evictions_lru));
+  sample(out, "vigil_conversation_evictions_total", "reason=\"ttl\"", static_cast<double>(info.engine.evictions_ttl));
+  header(out, "vigil_state_flush_failures_total", "counter", "State flushes the store refused.");
+  sample(out, "vigil_state_flush_failures_total", "", static_cast<double>(info.engine.flush_failures));
+
+  header(out, "vigil_rule_reloads_total", "counter", "Successful rule reloads (HTTP and SIGHUP).");
+  sample(out, "vigil_rule_reloads_total", "", static_cast<double>(reloads_.load(std::memory_order_relaxed)));
+  header(out, "vigil_rule_reload_failures_total", "counter", "Rule reloads refused; the running rules stayed.");
+  sample(out, "vigil_rule_reload_failures_total", "", static_cast<double>(reload_failures_.load(std::memory_order_relaxed)));
+  header(out, "vigil_rules_loaded", "gauge", "Rules in the running rule set.");
+  sample(out, "vigil_rules_loaded", "", static_cast<double>(info.rules));
+  header(out, "vigil_rules_info", "gauge", "The running rule set's version (content hash), as a label.");
+  sample(out, "vigil_rules_info", "version=\"" + label_value(info.rules_version) + "\"", 1);
+  header(out, "vigil_ready", "gauge", "1 when /readyz answers 200.");
+  sample(out, "vigil_ready", "", info.ready ? 1 : 0);
+  return out;
+}
+
+}  // namespace vigil::server

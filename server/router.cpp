@@ -1,0 +1,114 @@
+#include "server/router.h"
+
+#include <string_view>
+
+#include "server/api_error.h"
+#include "server/routes/conversation_routes.h"
+#include "server/routes/health_routes.h"
+#include "server/routes/message_routes.h"
+#include "server/routes/rules_routes.h"
+
+namespace vigil::server {
+
+namespace {
+
+using boost::beast::http::verb;
+using Handler = Response (*)(ServerContext&, const Request&);
+
+enum class Access : uint8_t { kOpen, kScoped, kMetrics };
+
+struct RouteEntry {
+  std::string_view path;  // exact, or a prefix when it ends with '/'
+  verb method;
+  Route route;
+  Access access;
+  Scope scope;
+  Handler handler;
+};
+
+Response websocket_required(ServerContext&, const Request&) {
+  Response r = error_response(400, "request.websocket_required", "/v1/stream takes a WebSocket upgrade");
+  return r;
+}
+
+constexpr RouteEntry kRoutes[] = {
+    {"/livez", verb::get, Route::kHealth, Access::kOpen, kScopeNone, handle_livez},
+    {"/healthz", verb::get, Route::kHealth, Access::kOpen, kScopeNone, handle_livez},
+    {"/readyz", verb::get, Route::kHealth, Access::kOpen, kScopeNone, handle_readyz},
+    {"/metrics", verb::get, Route::kMetrics, Access::kMetrics, kScopeAdmin, handle_metrics},
+    {"/v1/messages", verb::post, Route::kMessages, Access::kScoped, kScopeIngest, handle_messages},
+    {"/v1/stream", verb::get, Route::kStream, Access::kScoped, kScopeIngest, websocket_required},
+    {"/v1/conversations/", verb::get, Route::kConversations, Access::kScoped, kScopeModerate, handle_conversation},
+    {"/v1/explain", verb::post, Route::kExplain, Access::kScoped, kScopeModerate, handle_explain},
+    {"/v1/rules", verb::get, Route::kRules, Access::kScoped, kScopeAdmin, handle_rules},
+    {"/v1/rules/reload", verb::post, Route::kReload, Access::kScoped, kScopeAdmin, handle_reload},
+};
+
+const RouteEntry* find_route(std::string_view path) {
+  for (const RouteEntry& e : kRoutes) {
+    if (e.path.back() == '/' ? path.size() > e.path.size() && path.substr(0, e.path.size()) == e.path
+                             : path == e.path) {
+      return &e;
+    }
+  }
+  return nullptr;
+}
+
+// nullopt when allowed, else the 401/403 to send.
+std::optional<Response> authorize(ServerContext& ctx, const Request& req, const RouteEntry& e) {
+  if (e.access == Access::kOpen || ctx.auth.open()) return std::nullopt;
+  if (e.access == Access::kMetrics && req.loopback_peer) return std::nullopt;
+  AuthResult a = ctx.auth.check(req.authorization, e.scope);
+  switch (a.outcome) {
+    case AuthOutcome::kAllowed:
+      return std::nullopt;
+    case AuthOutcome::kMissing:
+      return error_response(401, "auth.missing_token", "this route needs an Authorization: Bearer <token> header");
+    case AuthOutcome::kUnknown:
+      return error_response(401, "auth.unknown_token", "the bearer token is not one this server knows");
+    case AuthOutcome::kForbidden:
+      break;
+  }
+  return error_response(403, "auth.forbidden",
+                        std::string("the token '") + a.token->name + "' lacks the scope " + scope_name(e.scope));
+}
+
+}  // namespace
+
+Response handle_request(ServerContext& ctx, const Request& req, Route& route) {
+  const RouteEntry* e = find_route(req.path);
+  if (e == nullptr) {
+    route = Route::kOther;
+    return error_response(404, "request.unknown_route", "no route " + std::string(req.path));
+  }
+  route = e->route;
+  if (req.method != e->method) {
+    Response r = error_response(405, "request.method_not_allowed",
+                                std::string(req.method_text) + " is not allowed on " + std::string(e->path) +
+                                    " (use " + std::string(boost::beast::http::to_string(e->method)) + ")");
+    r.allow = std::string(boost::beast::http::to_string(e->method));
+    return r;
+  }
+  if (auto refused = authorize(ctx, req, *e)) return std::move(*refused);
+  return e->handler(ctx, req);
+}
+
+std::optional<Response> check_upgrade(ServerContext& ctx, const Request& req) {
+  if (req.path != "/v1/stream") {
+    return error_response(404, "request.unknown_route", "WebSocket upgrades go to /v1/stream");
+  }
+  if (req.method != verb::get) {
+    Response r = error_response(405, "request.method_not_allowed", "a WebSocket upgrade is a GET");
+    r.allow = "GET";
+    return r;
+  }
+  if (auto refused = authorize(ctx, req, *find_route("/v1/stream"))) return refused;
+  if (ctx.draining.load(std::memory_order_relaxed)) {
+    Response r = error_response(503, "server.draining", "the server is shutting down");
+    r.close = true;
+    return r;
+  }
+  return std::nullopt;
+}
+
+}  // namespace vigil::server

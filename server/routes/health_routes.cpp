@@ -1,0 +1,42 @@
+#include "server/routes/health_routes.h"
+
+#include "server/api_error.h"
+
+namespace vigil::server {
+
+bool is_ready(const ServerContext& ctx) {
+  return !ctx.draining.load(std::memory_order_relaxed) && ctx.engine->rules() != nullptr;
+}
+
+Response handle_livez(ServerContext&, const Request&) {
+  Response r;
+  r.body = R"({"status":"ok"})";
+  return r;
+}
+
+Response handle_readyz(ServerContext& ctx, const Request&) {
+  if (ctx.draining.load(std::memory_order_relaxed)) {
+    return error_response(503, "server.draining", "the server is shutting down");
+  }
+  std::shared_ptr<const RuleSet> rules = ctx.engine->rules();
+  if (rules == nullptr) return error_response(503, "server.not_ready", "no rules are loaded");
+  Response r;
+  r.body = nlohmann::json{{"status", "ready"}, {"rules_version", rules->version()}}.dump();
+  return r;
+}
+
+Response handle_metrics(ServerContext& ctx, const Request&) {
+  ScrapeInfo info;
+  info.engine = ctx.engine->stats();
+  if (std::shared_ptr<const RuleSet> rules = ctx.engine->rules()) {
+    info.rules_version = rules->version();
+    info.rules = rules->rules().size();
+  }
+  info.ready = is_ready(ctx);
+  Response r;
+  r.body = ctx.metrics.render(info);
+  r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+  return r;
+}
+
+}  // namespace vigil::server

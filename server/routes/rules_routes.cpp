@@ -1,0 +1,129 @@
+#include "server/routes/rules_routes.h"
+
+#include <chrono>
+
+#include "plugin/normalize/normalizer.h"
+#include "plugin/rules/hit_captures.h"
+#include "plugin/rules/matcher.h"
+#include "server/api_error.h"
+#include "server/log.h"
+#include "server/message_intake.h"
+
+namespace vigil::server {
+
+using nlohmann::json;
+
+Status<Errors> reload_rules(ServerContext& ctx, std::string_view trigger) {
+  std::lock_guard lock(ctx.reload_mu);
+  const auto t0 = std::chrono::steady_clock::now();
+  Status<Errors> s = ctx.engine->reload_rules();
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+  ctx.metrics.reload(s.ok());
+  if (s) {
+    std::shared_ptr<const RuleSet> rules = ctx.engine->rules();
+    log_event(spdlog::level::info, "rules_reloaded",
+              {{"trigger", trigger}, {"version", rules ? rules->version() : ""},
+               {"rules", rules ? rules->rules().size() : 0}, {"ms", ms}});
+  } else {
+    json codes = json::array();
+    for (const Error& e : s.error()) codes.push_back(e.to_text());
+    log_event(spdlog::level::err, "rules_reload_failed",
+              {{"trigger", trigger}, {"errors", std::move(codes)}, {"ms", ms}});
+  }
+  return s;
+}
+
+Response handle_rules(ServerContext& ctx, const Request&) {
+  std::shared_ptr<const RuleSet> rules = ctx.engine->rules();
+  if (rules == nullptr) return error_response(503, "server.not_ready", "no rules are loaded");
+  json packs = json::array();
+  for (const RuleSet::PackInfo& p : rules->packs()) {
+    packs.push_back({{"name", p.name}, {"language", p.language}, {"file", p.file}, {"rules", p.rules}});
+  }
+  json stages = json::array();
+  for (const Stage& s : rules->stages()) stages.push_back(s.name);
+  Response r;
+  r.body = json{{"version", rules->version()}, {"rules", rules->rules().size()}, {"packs", std::move(packs)},
+                {"stages", std::move(stages)}}
+               .dump();
+  return r;
+}
+
+Response handle_reload(ServerContext& ctx, const Request&) {
+  Response r;
+  r.deferred = [&ctx]() -> Response {
+    Status<Errors> s = reload_rules(ctx, "http");
+    if (!s) {
+      const Errors& errors = s.error();
+      json body = error_json(Error("rules.reload_failed", std::to_string(errors.size()) +
+                                                          " problem(s) in the rule packs; the running rules stay"));
+      body["errors"] = to_json(errors);
+      Response fail;
+      fail.status = 422;
+      fail.body = body.dump();
+      fail.error_code = "rules.reload_failed";
+      return fail;
+    }
+    std::shared_ptr<const RuleSet> rules = ctx.engine->rules();
+    Response ok;
+    ok.body = json{{"reloaded", true}, {"version", rules->version()}, {"rules", rules->rules().size()}}.dump();
+    return ok;
+  };
+  return r;
+}
+
+Response handle_explain(ServerContext& ctx, const Request& req) {
+  Result<json> parsed = parse_json_body(req.body);
+  if (!parsed) return error_response(400, parsed.error());
+  const json& j = *parsed;
+  if (!j.is_object()) return error_response(400, "message.not_object", "the body must be {\"text\": \"...\"}");
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    if (it.key() != "text") {
+      return error_response(400, "message.unknown_field", "explain takes only \"text\"", it.key());
+    }
+  }
+  if (!j.contains("text")) return error_response(400, "message.missing_field", "text is required", "text");
+  if (!j["text"].is_string()) return error_response(400, "message.bad_type", "text must be a string", "text");
+  const std::string& text = j["text"].get_ref<const std::string&>();
+  if (text.size() > ctx.config.limits.max_text_bytes) {
+    return error_response(400, "message.text_too_long",
+                          "text is longer than " + std::to_string(ctx.config.limits.max_text_bytes) + " bytes",
+                          "text");
+  }
+  std::shared_ptr<const RuleSet> rules = ctx.engine->rules();
+  if (rules == nullptr) return error_response(503, "server.not_ready", "no rules are loaded");
+
+  NormalizedText norm;
+  NormalizeScratchPtr scratch = make_normalize_scratch();
+  ctx.normalizer->normalize(text, norm, *scratch);
+  Matcher matcher(rules);
+  HitList hits;
+  matcher.match(norm, hits);
+
+  json transforms = json::array();
+  for (std::string_view t : transform_names(norm.transforms)) transforms.push_back(t);
+  json out_hits = json::array();
+  for (const Hit& h : hits) {
+    const Rule& rule = rules->rules()[h.rule];
+    json hit = {{"rule", rule.id},         {"stage", rule.stage},         {"description", rule.description},
+                {"start", h.start},        {"end", h.end},                {"norm_start", h.norm_start},
+                {"norm_end", h.norm_end}};
+    if (h.age >= 0) hit["age"] = h.age;
+    if (rule.status == RuleStatus::kShadow) hit["shadow"] = true;
+    json captures = json::object();
+    for (const Capture& c : hit_captures(*rules, norm, h)) {
+      captures[c.name] = {{"text", c.text}, {"start", c.start}, {"end", c.end}};
+    }
+    hit["captures"] = std::move(captures);
+    out_hits.push_back(std::move(hit));
+  }
+  Response r;
+  r.body = json{{"normalized", norm.text},
+                {"transforms", std::move(transforms)},
+                {"hits", std::move(out_hits)},
+                {"rules_version", rules->version()}}
+               .dump(-1, ' ', false, json::error_handler_t::replace);
+  return r;
+}
+
+}  // namespace vigil::server

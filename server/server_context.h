@@ -1,0 +1,71 @@
+// ServerContext: the state every session and handler of one Server shares: the config,
+// the engine, auth, metrics, the drain flag and the registry of open sessions.
+// Owned by Server, which outlives every session (it joins the io threads before it is
+// destroyed). Members are thread-safe as their own headers say; the rest is immutable
+// after Server::create. Not copyable, not movable.
+#pragma once
+
+#include <boost/asio/thread_pool.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <unordered_map>
+
+#include "plugin/engine/engine.h"
+#include "plugin/engine/message_json.h"
+#include "plugin/normalize/normalizer.h"
+#include "server/auth.h"
+#include "server/config.h"
+#include "server/metrics.h"
+
+namespace vigil::server {
+
+// A session that can be asked to drain: finish what it holds, then close.
+class Drainable {
+ public:
+  virtual ~Drainable() = default;
+  // Called from any thread; the session posts the work to its own executor.
+  virtual void drain() = 0;
+};
+
+// Open sessions, for drain. Touched on connect and disconnect only, never per request.
+class SessionRegistry {
+ public:
+  uint64_t add(std::weak_ptr<Drainable> session);
+  void remove(uint64_t id);
+  size_t size() const;
+  // Calls drain() on every live session.
+  void drain_all();
+
+ private:
+  mutable std::mutex mu_;
+  uint64_t next_ = 1;
+  std::unordered_map<uint64_t, std::weak_ptr<Drainable>> sessions_;
+};
+
+struct ServerContext {
+  ServerContext(ServerConfig c, std::unique_ptr<Engine> e, std::unique_ptr<Normalizer> n)
+      : config(std::move(c)), auth(config.tokens), engine(std::move(e)), normalizer(std::move(n)) {
+    message_limits.max_text_bytes = config.limits.max_text_bytes;
+    message_limits.max_id_bytes = config.limits.max_id_bytes;
+    message_limits.max_recipients = config.limits.max_recipients;
+  }
+  ServerContext(const ServerContext&) = delete;
+  ServerContext& operator=(const ServerContext&) = delete;
+
+  const ServerConfig config;
+  const Authenticator auth;
+  MessageLimits message_limits;
+  Metrics metrics;
+  const std::unique_ptr<Engine> engine;
+  const std::unique_ptr<Normalizer> normalizer;  // for POST /v1/explain
+  // Work that blocks (rule reloads) runs here, never on an io thread.
+  boost::asio::thread_pool blocking{1};
+  std::mutex reload_mu;  // one reload at a time
+  std::atomic<bool> draining{false};
+  SessionRegistry sessions;
+};
+
+}  // namespace vigil::server
