@@ -105,6 +105,8 @@ bool convert_run(const Units& units, size_t b, size_t e, Units& out) {
 
 }  // namespace
 
+bool is_chinese_numeral(char32_t cp) { return cp >= 0x3007 && numeral_value(cp) != kNotNumeral; }
+
 uint32_t fold_chinese_numerals(Units& units, Units& spare) {
   bool any = false;
   for (const Unit& u : units) {
@@ -117,20 +119,50 @@ uint32_t fold_chinese_numerals(Units& units, Units& spare) {
 
   spare.clear();
   uint32_t transforms = 0;
+  // Writes units[b, e) converted when it reads as a number, else as it is.
+  auto convert_or_copy = [&](size_t b, size_t e) {
+    if (convert_run(units, b, e, spare)) {
+      transforms |= kChineseNumerals;
+      return;
+    }
+    spare.insert(spare.end(), units.begin() + static_cast<std::ptrdiff_t>(b),
+                 units.begin() + static_cast<std::ptrdiff_t>(e));
+  };
   for (size_t i = 0; i < units.size();) {
     if (run_value(units[i].cp) == kNotNumeral) {
       spare.push_back(units[i++]);
       continue;
     }
     size_t e = i + 1;
-    while (e < units.size() && run_value(units[e].cp) != kNotNumeral) ++e;
-    if (convert_run(units, i, e, spare)) {
-      transforms |= kChineseNumerals;
-    } else {
-      spare.insert(spare.end(), units.begin() + static_cast<std::ptrdiff_t>(i),
-                   units.begin() + static_cast<std::ptrdiff_t>(e));
+    bool ten = numeral_value(units[i].cp) == kTen;
+    bool ascii = is_ascii_digit(units[i].cp);
+    for (; e < units.size() && run_value(units[e].cp) != kNotNumeral; ++e) {
+      ten = ten || numeral_value(units[e].cp) == kTen;
+      ascii = ascii || is_ascii_digit(units[e].cp);
     }
-    i = e;
+    if (!(ten && ascii)) {
+      convert_or_copy(i, e);
+      i = e;
+      continue;
+    }
+    // 十 next to ASCII digits ("7一十", "贰⑩十二" after NFKC): a Chinese part with 十 is
+    // read on its own, the digits around it as one plain run, so that reading the
+    // result again gives the same.
+    size_t group = i;  // start of the plain run not yet written
+    while (i < e) {
+      size_t part = i + 1;
+      while (part < e && is_ascii_digit(units[part].cp) == is_ascii_digit(units[i].cp)) ++part;
+      bool part_has_ten = false;
+      for (size_t k = i; k < part; ++k)
+        part_has_ten = part_has_ten || numeral_value(units[k].cp) == kTen;
+      if (part_has_ten) {
+        if (group < i) convert_or_copy(group, i);
+        convert_or_copy(i, part);
+        group = part;
+      }
+      i = part;
+    }
+    if (group < e) convert_or_copy(group, e);
   }
   units.swap(spare);
   return transforms;

@@ -131,4 +131,24 @@ uint32_t fold_unicode(const icu::Normalizer2& nfkc_casefold, const CharTable& ta
   return transforms;
 }
 
+uint32_t drop_stray_marks(Units& units) {
+  uint32_t transforms = 0;
+  size_t w = 0;
+  for (size_t i = 0; i < units.size(); ++i) {
+    const char32_t c = units[i].cp;
+    const char32_t before = w > 0 ? units[w - 1].cp : 0;
+    if (c >= 0x300 && ((before > ' ' && before < 0x7F) || is_chinese_numeral(before))) {
+      const int8_t type = u_charType(static_cast<UChar32>(c));
+      if (type == U_NON_SPACING_MARK || type == U_ENCLOSING_MARK) {
+        units[w - 1].end = units[i].end;
+        transforms |= kConfusableMapped;
+        continue;
+      }
+    }
+    units[w++] = units[i];
+  }
+  units.resize(w);
+  return transforms;
+}
+
 }  // namespace vigil::normalize

@@ -15,6 +15,7 @@ namespace {
 
 constexpr size_t kMinDigitRunKept = 3;
 constexpr size_t kMinEdgeDigitRunKept = 2;
+constexpr int kMaxRounds = 4;
 
 bool is_token_char(char c) { return byte_class(c) & kTokenClass; }
 
@@ -89,19 +90,17 @@ bool fold_digit_run(std::string& u, size_t first_letter, size_t last_letter, siz
   return true;
 }
 
-// Folds the token u[b, e); returns whether anything changed.
-bool fold_token(std::string& u, size_t b, size_t e) {
+// One round over the token u[b, e); returns whether anything changed.
+bool fold_token_once(std::string& u, size_t b, size_t e) {
   size_t first_letter = e;
   size_t last_letter = e;
-  bool has_leet = false;
   for (size_t i = b; i < e; ++i) {
     if (is_letter_byte(u[i])) {
       if (first_letter == e) first_letter = i;
       last_letter = i;
     }
-    has_leet = has_leet || leet_letter(u[i]) != 0;
   }
-  if (first_letter == e || !has_leet || is_number_with_unit(u, b, e)) return false;
+  if (first_letter == e) return false;
 
   bool changed = false;
   for (size_t i = b; i < e;) {
@@ -122,6 +121,18 @@ bool fold_token(std::string& u, size_t b, size_t e) {
     }
     ++i;
   }
+  return changed;
+}
+
+// Folds the token u[b, e); returns whether anything changed. A character folded to a
+// letter can make its neighbour read as one too ("h$0p": once 0 is o, $ is s), so the
+// rounds repeat until nothing changes; a cap keeps long tokens linear.
+bool fold_token(std::string& u, size_t b, size_t e) {
+  bool has_leet = false;
+  for (size_t i = b; i < e && !has_leet; ++i) has_leet = leet_letter(u[i]) != 0;
+  if (!has_leet || is_number_with_unit(u, b, e)) return false;
+  bool changed = false;
+  for (int round = 0; round < kMaxRounds && fold_token_once(u, b, e); ++round) changed = true;
   return changed;
 }
 

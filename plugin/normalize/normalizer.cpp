@@ -76,6 +76,7 @@ void Normalizer::normalize(std::string_view input, NormalizedText& out,
     transforms |= normalize::decode_unicode(input, impl_->table, scratch.spare, scratch.utf8, utf8);
     transforms |= normalize::fold_unicode(*impl_->nfkc_casefold, impl_->table, utf8, scratch.spare,
                                           units, scratch.edits, scratch.folded);
+    transforms |= normalize::drop_stray_marks(units);
     transforms |= normalize::fold_chinese_numerals(units, scratch.spare);
     normalize::encode(units, out);
   }

@@ -44,10 +44,16 @@ uint32_t fold_unicode(const icu::Normalizer2& nfkc_casefold, const CharTable& ta
                       std::string_view utf8, const Units& in, Units& out, icu::Edits& edits,
                       std::string& folded);
 
+// Combining marks left on an ASCII character or a Chinese numeral (none NFKC could
+// compose: "q" + U+0301, zalgo text) dropped, their span joined to the character's, as
+// the homoglyph table drops diacritics; a mark cannot split a number or a word. In place.
+uint32_t drop_stray_marks(Units& units);
+
 // Chinese numerals in runs that read as numbers ("一三八" -> "138", "十三岁" -> "13岁",
 // "二十" -> "20"), never a lone numeral of an ordinary word (一起, 统一, 十分).
 // `units` is replaced; `spare` is a working buffer, swapped with it when used.
 uint32_t fold_chinese_numerals(Units& units, Units& spare);
+bool is_chinese_numeral(char32_t cp);
 
 // Encodes units to UTF-8, one span a byte, replacing `out`'s text and map.
 void encode(const Units& units, NormalizedText& out);

@@ -116,6 +116,14 @@ TEST_CASE("homoglyphs map to Latin", "[normalize][confusable]") {
     CHECK(t.text == "ex");
     CHECK(spans(t) == std::vector<Span>{{0, 3}, {3, 4}});
   }
+  SECTION("combining marks nothing composes with are dropped (zalgo text)") {
+    // h, e, l, l, o each followed by a combining overlay (2 bytes)
+    const auto t = normalize("h\u0335e\u0336l\u0337l\u0338o\u0334\u0334");
+    CHECK(t.text == "hello");
+    CHECK(t.transforms == kConfusableMapped);
+    CHECK(spans(t) == std::vector<Span>{{0, 3}, {3, 6}, {6, 9}, {9, 12}, {12, 17}});
+  }
+  SECTION("a mark cannot split a number") { CHECK(normalize("\u4E00\u0301\u4E09").text == "13"); }
   SECTION("Chinese and Japanese are never mapped") {
     for (const char* text : {"一口", "ー", "。", "丨", "〇"}) {
       const auto t = normalize(text);
@@ -225,6 +233,10 @@ TEST_CASE("Chinese numerals in runs that read as numbers", "[normalize][chinese]
       CHECK(t.text == text);
       CHECK(t.transforms == 0);
     }
+  }
+  SECTION("十 next to ASCII digits is read on its own") {
+    CHECK(normalize("7一十").text == "710");
+    CHECK(normalize("贰⑩十二").text == "21012");
   }
   SECTION("runs that are not numbers stay") {
     CHECK(normalize("一二十").text == "一二十");

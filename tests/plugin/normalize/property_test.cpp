@@ -174,6 +174,16 @@ TEST_CASE("ASCII text reads the same on the ASCII and the Unicode path", "[norma
   }
 }
 
+TEST_CASE("normalising normalised text changes nothing", "[normalize][property]") {
+  std::mt19937 rng(13);
+  for (int i = 0; i < 5000; ++i) {
+    const std::string input = random_pieces(rng, 14);
+    INFO("iteration " << i);
+    const auto once = normalize(input);
+    REQUIRE(normalize(once.text).text == once.text);
+  }
+}
+
 TEST_CASE("a 1 MB message", "[normalize][long]") {
   const std::string phrase =
       "D0NT t3ll ur p4rents, s n a p me 加個ＶＸ 一三八一二三四 \u200Bsooooo ";
