@@ -2,8 +2,9 @@
 // also holds letters, and only where a digit reads as a letter. What stays digits:
 // numbers ("13", "555"), a number with its unit or ordinal ("13yo", "8th", "5pm"),
 // runs of three or more digits ("user123"), two digits at either end ("bob55"), any
-// run with a digit leet does not use (2 6 8 9: "gr8", "2day"), a 4 at either end ("b4",
-// "4ever": chat's "for"), e-mail addresses and @mentions.
+// run with a digit leet does not use (2 6 8 9: "gr8", "2day"), one digit at a word's
+// start other than 0 5 7 ("4ever", "1v1") or at its end other than 0 3 ("b4", "ps5",
+// "gta5"), e-mail addresses and @mentions.
 #include <string_view>
 
 #include "plugin/normalize/normalized_text.h"
@@ -81,10 +82,16 @@ bool fold_digit_run(std::string& u, size_t first_letter, size_t last_letter, siz
   for (size_t i = rb; i < re; ++i) {
     if (leet_letter(u[i]) == 0) return false;
   }
-  const bool interior = first_letter < rb && last_letter >= re;
-  if (!interior && length >= kMinEdgeDigitRunKept) return false;
-  for (size_t i = rb; i < re; ++i) {
-    if (u[i] == '4' && !interior) return false;
+  const bool letter_before = first_letter < rb;
+  const bool letter_after = last_letter >= re;
+  if (!(letter_before && letter_after)) {
+    // One digit at a word's edge: only where leetspeak is more likely than a name or
+    // a number ("0nly", "5ecret", "7ell"; "h3ll0", "m3"), not "1v1", "b4", "ps5".
+    if (length >= kMinEdgeDigitRunKept) return false;
+    const char c = u[rb];
+    const bool leading_ok = c == '0' || c == '5' || c == '7';
+    const bool trailing_ok = c == '0' || c == '3';
+    if (letter_after ? !leading_ok : !trailing_ok) return false;
   }
   for (size_t i = rb; i < re; ++i) u[i] = leet_letter(u[i]);
   return true;

@@ -20,7 +20,8 @@
 //     "s.n.a.p" -> "snap"), except space-split runs of chat's one-letter words ("r u a");
 //  8. leetspeak inside words: 0->o 1->i 3->e 4->a 5->s 7->t @->a $->s; numbers, ordinals
 //     and number+unit ("13", "8th", "13yo"), runs of 3+ digits, 2 digits at a word's
-//     end, runs holding 2 6 8 9, a 4 at a word's edge ("b4"), e-mails, @mentions stay;
+//     edge, runs holding 2 6 8 9, one digit starting a word but 0 5 7 or ending one
+//     but 0 3 ("4ever", "1v1", "b4", "ps5"), e-mails and @mentions stay;
 //  9. ASCII letter runs longer than two cut to two ("sooooo" -> "soo"; not "www.").
 //
 // Immutable after create() and thread-safe: any number of threads may call normalize()

@@ -265,7 +265,8 @@ TEST_CASE("leetspeak inside words", "[normalize][leet]") {
   SECTION("each leet character") {
     CHECK(normalize("h3ll0").text == "hello");
     CHECK(normalize("c00l").text == "cool");
-    CHECK(normalize("k1d5").text == "kids");
+    CHECK(normalize("k1ds").text == "kids");
+    CHECK(normalize("m3").text == "me");
     CHECK(normalize("7ell").text == "tell");
     CHECK(normalize("p@rents").text == "parents");
     CHECK(normalize("$nap").text == "snap");
@@ -273,9 +274,11 @@ TEST_CASE("leetspeak inside words", "[normalize][leet]") {
     CHECK(normalize("5ecret").text == "secret");
   }
   SECTION("numbers and their units stay readable") {
-    for (const char* text :
-         {"13", "im 13", "8th", "7th grade", "13yo", "21st", "5pm", "2day", "gr8", "b4", "4ever",
-          "user123", "bob55", "555-0134", "$5", "$100", "@bob", "me@example.com", "1337"}) {
+    for (const char* text : {"13",    "im 13",    "8th", "7th grade", "13yo",    "21st",
+                             "5pm",   "2day",     "gr8", "b4",        "4ever",   "user123",
+                             "bob55", "555-0134", "$5",  "$100",      "@bob",    "me@example.com",
+                             "1337",  "1v1",      "ps5", "gta5",      "iphone7", "a1",
+                             "x4"}) {
       const auto t = normalize(text);
       CHECK(t.text == text);
       CHECK(t.transforms == 0);
