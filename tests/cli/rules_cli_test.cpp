@@ -46,7 +46,7 @@ TEST_CASE("vigil rules lint on a broken regex names file, line and rule id, and 
   CHECK(doc["errors"][0]["file"].get<std::string>().find("pack.yaml") != std::string::npos);
 }
 
-TEST_CASE("vigil rules lint compiles without examples; vigil rules test runs them per rule") {
+TEST_CASE("vigil rules lint compiles without running examples and vigil rules test runs them per rule") {
   CHECK(run_vigil("rules lint '" + kFixtures + "broken/example_failed'").exit_code == 0);
 
   const auto r = run_vigil("rules test '" + kFixtures + "broken/example_failed'", true);

@@ -28,7 +28,7 @@ std::vector<fs::path> cache_files(const fs::path& dir) {
 
 }  // namespace
 
-TEST_CASE("a compiled database is cached on disk and reused; a corrupt file is rebuilt") {
+TEST_CASE("a compiled database is cached on disk and reused and a corrupt file is rebuilt") {
   const fs::path dir = fresh_dir("hscache");
   vigil::RuleLoadOptions options;
   options.cache_dir = dir;

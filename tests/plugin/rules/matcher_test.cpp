@@ -76,7 +76,7 @@ TEST_CASE("shadow rules hit, deprecated rules never do") {
   CHECK(re2_hits.empty());
 }
 
-TEST_CASE("literal patterns match their text, metacharacters included; the longest pattern wins") {
+TEST_CASE("literal patterns match their text, metacharacters included and the longest pattern wins") {
   const auto m = match(valid_rules(), "its our little secret (ok?) yes");
   const Hit* h = find_hit(m, "test.en.secrecy.our_secret");
   REQUIRE(h != nullptr);
