@@ -12,25 +12,75 @@ constexpr size_t kMaxShards = 64;
 // LRU-tail entries checked for expiry on each access: keeps idle ones from piling up
 // without a full sweep, at a bounded cost.
 constexpr int kTailChecks = 2;
+constexpr size_t kMinBuckets = 16;
+
+// Keys are already hashes; the shard used the high bits, the buckets use the low ones
+// after a multiply so sequential keys still spread.
+size_t bucket_of(uint64_t key, size_t mask) { return static_cast<size_t>((key * 0x9E3779B97F4A7C15ull) >> 20) & mask; }
 
 }  // namespace
 
 std::string_view ConversationSlot::name(int i) const {
   if (i < 0) return {};
-  size_t pos = 0;
+  std::string_view rest = names;
   for (int k = 0; k < i; ++k) {
-    pos = names.find('\0', pos);
-    if (pos == std::string::npos) return {};
-    ++pos;
+    const size_t sep = rest.find('\0');
+    if (sep == std::string_view::npos) return {};
+    rest.remove_prefix(sep + 1);
   }
-  const size_t end = names.find('\0', pos);
-  if (end == std::string::npos) return {};
-  return std::string_view(names).substr(pos, end - pos);
+  return rest.substr(0, rest.find('\0'));
 }
 
 void ConversationSlot::add_name(std::string_view id) {
+  if (!names.empty()) names.push_back('\0');
   names.append(id);
-  names.push_back('\0');
+}
+
+size_t ConversationTable::Shard::lookup(uint64_t key) const {
+  if (buckets.empty()) return kNil;
+  const size_t mask = buckets.size() - 1;
+  for (size_t b = bucket_of(key, mask);; b = (b + 1) & mask) {
+    const uint32_t v = buckets[b];
+    if (v == kNil) return kNil;
+    if (v != kTomb && at(v).key == key) return b;
+  }
+}
+
+void ConversationTable::Shard::rehash(size_t wanted) {
+  std::vector<uint32_t> old = std::move(buckets);
+  buckets.assign(wanted, kNil);
+  filled = 0;
+  const size_t mask = wanted - 1;
+  for (uint32_t v : old) {
+    if (v == kNil || v == kTomb) continue;
+    size_t b = bucket_of(at(v).key, mask);
+    while (buckets[b] != kNil) b = (b + 1) & mask;
+    buckets[b] = v;
+    ++filled;
+  }
+}
+
+void ConversationTable::Shard::insert(uint64_t key, uint32_t slot) {
+  // At most 70% of buckets filled (tombs included): grow when live entries need it,
+  // else just clear the tombs.
+  if ((filled + 1) * 10 > buckets.size() * 7) {
+    size_t n = std::max(kMinBuckets, buckets.size());
+    while ((live + 1) * 10 > n * 5) n *= 2;
+    rehash(n);
+  }
+  const size_t mask = buckets.size() - 1;
+  size_t b = bucket_of(key, mask);
+  while (buckets[b] != kNil && buckets[b] != kTomb) b = (b + 1) & mask;
+  if (buckets[b] == kNil) ++filled;
+  buckets[b] = slot;
+  ++live;
+}
+
+void ConversationTable::Shard::erase(uint64_t key) {
+  const size_t b = lookup(key);
+  if (b == kNil) return;
+  buckets[b] = kTomb;
+  --live;
 }
 
 ConversationTable::ConversationTable(size_t max_conversations, int64_t idle_ttl_ms, size_t context_messages,
@@ -50,36 +100,36 @@ bool ConversationTable::expired(const ConversationSlot& slot, int64_t now_ms) co
 }
 
 void ConversationTable::unlink(Shard& s, uint32_t i) {
-  ConversationSlot& e = s.slots[i];
-  if (e.lru_prev != kNil) s.slots[e.lru_prev].lru_next = e.lru_next;
+  ConversationSlot& e = s.at(i);
+  if (e.lru_prev != kNil) s.at(e.lru_prev).lru_next = e.lru_next;
   else s.head = e.lru_next;
-  if (e.lru_next != kNil) s.slots[e.lru_next].lru_prev = e.lru_prev;
+  if (e.lru_next != kNil) s.at(e.lru_next).lru_prev = e.lru_prev;
   else s.tail = e.lru_prev;
   e.lru_prev = e.lru_next = kNil;
 }
 
 void ConversationTable::push_front(Shard& s, uint32_t i) {
-  ConversationSlot& e = s.slots[i];
+  ConversationSlot& e = s.at(i);
   e.lru_prev = kNil;
   e.lru_next = s.head;
-  if (s.head != kNil) s.slots[s.head].lru_prev = i;
+  if (s.head != kNil) s.at(s.head).lru_prev = i;
   s.head = i;
   if (s.tail == kNil) s.tail = i;
 }
 
 void ConversationTable::push_back(Shard& s, uint32_t i) {
-  ConversationSlot& e = s.slots[i];
+  ConversationSlot& e = s.at(i);
   e.lru_next = kNil;
   e.lru_prev = s.tail;
-  if (s.tail != kNil) s.slots[s.tail].lru_next = i;
+  if (s.tail != kNil) s.at(s.tail).lru_next = i;
   s.tail = i;
   if (s.head == kNil) s.head = i;
 }
 
 void ConversationTable::drop(Shard& s, uint32_t i, bool ttl) {
-  ConversationSlot& e = s.slots[i];
+  ConversationSlot& e = s.at(i);
   unlink(s, i);
-  s.index.erase(e.key);
+  s.erase(e.key);
   if (track_deletions_) s.deleted.push_back(e.key);
   e.used = false;
   e.dirty = false;
@@ -95,37 +145,37 @@ ConversationSlot* ConversationTable::find(Shard& s, uint64_t key, int64_t now_ms
   created = false;
   for (int k = 0; k < kTailChecks && s.tail != kNil; ++k) {
     const uint32_t t = s.tail;
-    if (s.slots[t].key == key || !expired(s.slots[t], now_ms)) break;
+    if (s.at(t).key == key || !expired(s.at(t), now_ms)) break;
     drop(s, t, true);
   }
-  auto it = s.index.find(key);
-  if (it != s.index.end()) {
-    ConversationSlot& e = s.slots[it->second];
+  if (const size_t b = s.lookup(key); b != kNil) {
+    const uint32_t i = s.buckets[b];
+    ConversationSlot& e = s.at(i);
     if (!expired(e, now_ms)) {
       e.last_access_ms = std::max(e.last_access_ms, now_ms);
-      if (s.head != it->second) unlink(s, it->second), push_front(s, it->second);
+      if (s.head != i) unlink(s, i), push_front(s, i);
       return &e;
     }
-    drop(s, it->second, true);
+    drop(s, i, true);
   }
   if (!create) return nullptr;
-  while (s.index.size() >= per_shard_cap_ && s.tail != kNil) drop(s, s.tail, false);
+  while (s.live >= per_shard_cap_ && s.tail != kNil) drop(s, s.tail, false);
   uint32_t i;
   if (!s.free.empty()) {
     i = s.free.back();
     s.free.pop_back();
   } else {
-    i = static_cast<uint32_t>(s.slots.size());
-    s.slots.emplace_back();
+    if (s.slot_count % kChunk == 0) s.chunks.push_back(std::make_unique<ConversationSlot[]>(kChunk));
+    i = s.slot_count++;
   }
-  ConversationSlot& e = s.slots[i];
+  ConversationSlot& e = s.at(i);
   e.state = ConversationState{};
   e.key = key;
   e.last_access_ms = now_ms;
   e.used = true;
   e.dirty = false;
   if (context_messages_ > 0) e.context = std::make_unique<ContextRing>(context_messages_);
-  s.index.emplace(key, i);
+  s.insert(key, i);
   push_front(s, i);
   size_.fetch_add(1, std::memory_order_relaxed);
   created = true;
@@ -138,7 +188,8 @@ bool ConversationTable::collect(std::vector<SnapshotRow>& rows, std::vector<uint
     std::lock_guard lock(s.mu);
     deleted.insert(deleted.end(), s.deleted.begin(), s.deleted.end());
     s.deleted.clear();
-    for (ConversationSlot& e : s.slots) {
+    for (uint32_t i = 0; i < s.slot_count && !more; ++i) {
+      ConversationSlot& e = s.at(i);
       if (!e.used || !e.dirty) continue;
       if (rows.size() >= max_rows) {
         more = true;
@@ -155,27 +206,26 @@ void ConversationTable::requeue(const std::vector<SnapshotRow>& rows, const std:
   for (const SnapshotRow& r : rows) {
     Shard& s = shard_of(r.key);
     std::lock_guard lock(s.mu);
-    auto it = s.index.find(r.key);
-    if (it != s.index.end()) s.slots[it->second].dirty = true;
+    if (const size_t b = s.lookup(r.key); b != kNil) s.at(s.buckets[b]).dirty = true;
   }
   for (uint64_t key : deleted) {
     Shard& s = shard_of(key);
     std::lock_guard lock(s.mu);
-    if (!s.index.count(key)) s.deleted.push_back(key);
+    if (s.lookup(key) == kNil) s.deleted.push_back(key);
   }
 }
 
 bool ConversationTable::restore(SnapshotRow&& row, int64_t now_ms) {
   Shard& s = shard_of(row.key);
   std::lock_guard lock(s.mu);
-  if (s.index.size() >= per_shard_cap_ || s.index.count(row.key)) return false;
+  if (s.live >= per_shard_cap_ || s.lookup(row.key) != kNil) return false;
   bool created = false;
   ConversationSlot* e = find(s, row.key, now_ms, true, created);
   e->state = row.state;
   e->names = std::move(row.names);
   e->last_access_ms = row.last_access_ms;
   // Rows come newest first: each goes behind the ones before it in the LRU order.
-  const uint32_t i = s.index[row.key];
+  const uint32_t i = s.buckets[s.lookup(row.key)];
   unlink(s, i);
   push_back(s, i);
   return true;
@@ -184,7 +234,7 @@ bool ConversationTable::restore(SnapshotRow&& row, int64_t now_ms) {
 void ConversationTable::sweep(int64_t now_ms) {
   for (Shard& s : shards_) {
     std::lock_guard lock(s.mu);
-    while (s.tail != kNil && expired(s.slots[s.tail], now_ms)) drop(s, s.tail, true);
+    while (s.tail != kNil && expired(s.at(s.tail), now_ms)) drop(s, s.tail, true);
   }
 }
 

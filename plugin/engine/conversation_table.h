@@ -21,7 +21,6 @@
 #include <mutex>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "plugin/engine/context_ring.h"
@@ -31,7 +30,7 @@ namespace vigil {
 
 struct ConversationSlot {
   ConversationState state;
-  std::string names;  // participant sender ids in slot order, each followed by '\0'
+  std::string names;  // participant sender ids in slot order, '\0' between them
   std::unique_ptr<ContextRing> context;  // null when context_messages is 0 or after a restore
   uint64_t key = 0;
   int64_t last_access_ms = 0;  // receive clock, for the TTL and the restore order
@@ -87,15 +86,32 @@ class ConversationTable {
   const TableCounters& counters() const { return counters_; }
 
  private:
-  static constexpr uint32_t kNil = UINT32_MAX;
+  static constexpr uint32_t kNil = UINT32_MAX;   // no slot (LRU links, empty bucket)
+  static constexpr uint32_t kTomb = UINT32_MAX - 1;  // a bucket whose entry was erased
+  static constexpr uint32_t kChunk = 64;             // slots are allocated this many at a time
+
+  // Memory per conversation is the point here: slots live in fixed chunks (no vector
+  // growth slack, stable addresses) and the index is an open-addressing table of slot
+  // numbers (4 bytes a bucket, at most 70% full) rather than a node-based map.
   struct Shard {
     mutable std::mutex mu;
-    std::unordered_map<uint64_t, uint32_t> index;
-    std::vector<ConversationSlot> slots;
-    std::vector<uint32_t> free;
-    std::vector<uint64_t> deleted;  // keys whose snapshots the store should delete
-    uint32_t head = kNil;  // most recently used
-    uint32_t tail = kNil;  // least recently used
+    std::vector<std::unique_ptr<ConversationSlot[]>> chunks;
+    uint32_t slot_count = 0;       // slots handed out from chunks so far
+    std::vector<uint32_t> free;    // dropped slots, reused first
+    std::vector<uint32_t> buckets; // slot numbers, kNil or kTomb; size a power of two
+    size_t live = 0;               // conversations in the shard
+    size_t filled = 0;             // buckets not kNil (live + tombs)
+    std::vector<uint64_t> deleted; // keys whose snapshots the store should delete
+    uint32_t head = kNil;          // most recently used
+    uint32_t tail = kNil;          // least recently used
+
+    ConversationSlot& at(uint32_t i) { return chunks[i / kChunk][i % kChunk]; }
+    const ConversationSlot& at(uint32_t i) const { return chunks[i / kChunk][i % kChunk]; }
+    // The bucket holding `key`, or kNil.
+    size_t lookup(uint64_t key) const;
+    void insert(uint64_t key, uint32_t slot);
+    void erase(uint64_t key);
+    void rehash(size_t buckets_wanted);
   };
 
   Shard& shard_of(uint64_t key) { return shards_[(key >> 40) % shards_.size()]; }

@@ -243,8 +243,7 @@ Result<Verdict> Engine::Impl::process(const Message& m, Explanation* explain) {
   ScoreOutcome out;
   table->with(key, now_ms, true, [&](ConversationSlot& slot, bool) {
     ConversationState& st = slot.state;
-    if (const int r = st.find_recent(msg_key); r >= 0) {
-      const RecentVerdict& rv = st.recent[r];
+    if (RecentVerdict rv; st.find_recent(msg_key, rv)) {
       duplicate = true;
       v.risk = rv.risk_centi / 100.0;
       v.level = static_cast<Level>(rv.level);

@@ -18,7 +18,7 @@ CREATE TABLE IF NOT EXISTS scorer_snapshots(
   format INTEGER NOT NULL,               -- ConversationState layout version
   layout TEXT NOT NULL,                  -- the stage list the evidence is indexed by
   state BLOB NOT NULL,                   -- ConversationState, fixed size
-  participants BLOB NOT NULL,            -- sender ids, each followed by a NUL byte
+  participants BLOB NOT NULL,            -- sender ids in slot order, NUL between them
   last_access_ms INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS scorer_snapshots_by_access ON scorer_snapshots(last_access_ms);

@@ -339,3 +339,22 @@ TEST_CASE("slow evidence survives days of small talk") {
 }
 
 }  // namespace vigil
+
+namespace vigil {
+
+TEST_CASE("the duplicate window remembers the last kRecentIds verdict summaries") {
+  ConversationState st;
+  for (uint64_t m = 1; m <= kRecentIds + 2; ++m)
+    st.remember(hash_id(reinterpret_cast<const char*>(&m), sizeof m),
+                RecentVerdict{static_cast<uint16_t>(m * 1000), static_cast<uint8_t>(m % 4), static_cast<int8_t>(m % 5 - 1)});
+  RecentVerdict v;
+  for (uint64_t m = 1; m <= 2; ++m) CHECK_FALSE(st.find_recent(hash_id(reinterpret_cast<const char*>(&m), sizeof m), v));
+  for (uint64_t m = 3; m <= kRecentIds + 2; ++m) {
+    REQUIRE(st.find_recent(hash_id(reinterpret_cast<const char*>(&m), sizeof m), v));
+    CHECK(v.risk_centi == std::min<uint64_t>(m * 1000, 10000));
+    CHECK(v.level == m % 4);
+    CHECK(v.suspect == static_cast<int>(m % 5) - 1);
+  }
+}
+
+}  // namespace vigil

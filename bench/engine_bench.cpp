@@ -1,0 +1,191 @@
+// End-to-end engine benchmark: messages/s of Engine::process() (validate, normalise,
+// match, score, verdict) on one thread and on two, next to a bare hs_scan of the same
+// raw messages with the same Hyperscan database (the ceiling); and the memory a
+// two-party conversation's state takes. Synthetic corpus with a fixed seed: 20,000
+// two-party conversations of 50 short messages each (1M messages, EN and ZH mixed,
+// about 35 bytes), 3% of messages carrying a rule's own example phrase.
+//
+// Rules: $VIGIL_BENCH_RULES, else ./rules of the source tree. Run and record as
+// BENCHMARKS.md ("Engine") says.
+#include <benchmark/benchmark.h>
+#include <malloc.h>
+
+#include <cstdlib>
+#include <iostream>
+#include <random>
+
+#include "plugin/engine/conversation_table.h"
+#include "plugin/engine/engine.h"
+#include "plugin/rules/rule_set_impl.h"
+
+namespace {
+
+constexpr int kConversations = 20'000;
+constexpr int kPerConversation = 50;
+
+const char* const kWordsEn[] = {"hey",   "so",    "did",  "you",   "see",    "the",   "new",  "map",  "lol",
+                                "ok",    "later", "we",   "won",   "again",  "math",  "test", "was",  "hard",
+                                "going", "to",    "eat",  "now",   "brb",    "nice",  "skin", "team", "lobby",
+                                "tmrw",  "idk",   "what", "about", "friday", "yeah",  "no",   "maybe", "haha"};
+const char* const kWordsZh[] = {"你好", "今天", "下午", "我们", "一起", "打球", "作业", "好难", "哈哈",
+                                "晚上", "电影", "好看", "吃饭", "了吗", "明天", "见",   "老师", "考试"};
+
+std::string random_text(std::mt19937& rng, const std::vector<std::string>& phrases) {
+  std::uniform_int_distribution<int> pct(0, 99);
+  if (!phrases.empty() && pct(rng) < 3) return phrases[rng() % phrases.size()];
+  std::string s;
+  if (pct(rng) < 30) {
+    for (int n = 4 + static_cast<int>(rng() % 6); n > 0; --n) s += kWordsZh[rng() % std::size(kWordsZh)];
+  } else {
+    for (int n = 5 + static_cast<int>(rng() % 5); n > 0; --n) {
+      if (!s.empty()) s.push_back(' ');
+      s += kWordsEn[rng() % std::size(kWordsEn)];
+    }
+  }
+  return s;
+}
+
+struct Corpus {
+  std::unique_ptr<vigil::Engine> engine;
+  std::vector<vigil::Message> messages;  // conversation-major: conversation c is [c*50, c*50+50)
+  std::string rules_dir;
+
+  Corpus() {
+    const char* env = std::getenv("VIGIL_BENCH_RULES");
+    rules_dir = env && *env ? env : VIGIL_SOURCE_DIR "/rules";
+    vigil::EngineOptions opt;
+    opt.rules_dir = rules_dir;
+    auto e = vigil::Engine::create(opt);
+    if (!e) {
+      std::cerr << "engine_bench: " << vigil::to_text(e.error());
+      std::abort();
+    }
+    engine = std::move(e).value();
+    std::vector<std::string> phrases;
+    for (const vigil::Rule& r : engine->rules()->rules())
+      phrases.insert(phrases.end(), r.examples_match.begin(), r.examples_match.end());
+    std::mt19937 rng(2026);
+    messages.reserve(size_t{kConversations} * kPerConversation);
+    size_t bytes = 0;
+    for (int c = 0; c < kConversations; ++c)
+      for (int i = 0; i < kPerConversation; ++i) {
+        vigil::Message m;
+        m.conversation_id = "bench-" + std::to_string(c);
+        m.message_id = "m-" + std::to_string(i);
+        m.sender_id = i % 2 ? "kid-" + std::to_string(c) : "other-" + std::to_string(c);
+        m.text = random_text(rng, phrases);
+        bytes += m.text.size();
+        messages.push_back(std::move(m));
+      }
+    benchmark::AddCustomContext("rules", rules_dir + " (" + std::to_string(engine->rules()->rules().size()) + " rules)");
+    benchmark::AddCustomContext("corpus", std::to_string(messages.size()) + " messages in " +
+                                              std::to_string(kConversations) + " conversations, mean " +
+                                              std::to_string(bytes / messages.size()) + " bytes");
+  }
+};
+
+Corpus& corpus() {
+  static Corpus c;
+  return c;
+}
+
+// Each thread owns a disjoint half of the conversations and walks its messages in
+// order, round and round (ids repeat only every 50 messages of a conversation: past the
+// duplicate window, so every call is scored).
+void BM_EngineProcess(benchmark::State& state) {
+  Corpus& c = corpus();
+  const size_t n = c.messages.size();
+  const size_t per = n / static_cast<size_t>(state.threads());
+  const size_t begin = per * static_cast<size_t>(state.thread_index());
+  size_t i = 0, bytes = 0, flagged = 0;
+  for (auto _ : state) {
+    const vigil::Message& m = c.messages[begin + i];
+    i = i + 1 == per ? 0 : i + 1;
+    auto v = c.engine->process(m);
+    flagged += v.ok() && v->level >= vigil::Level::kReview;
+    bytes += m.text.size();
+  }
+  benchmark::DoNotOptimize(flagged);
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
+  state.SetBytesProcessed(static_cast<int64_t>(bytes));
+}
+
+int on_match(unsigned int, unsigned long long, unsigned long long, unsigned int, void* ctx) {
+  ++*static_cast<size_t*>(ctx);
+  return 0;
+}
+
+// The ceiling: hs_scan of each raw message with the engine's own database.
+void BM_BareHsScan(benchmark::State& state) {
+  Corpus& c = corpus();
+  const vigil::RuleSetImpl& impl = c.engine->rules()->impl();
+  hs_scratch_t* raw = nullptr;
+  if (hs_clone_scratch(impl.scratch_prototype.get(), &raw) != HS_SUCCESS) {
+    state.SkipWithError("hs_clone_scratch failed");
+    return;
+  }
+  vigil::HsScratchPtr scratch(raw);
+  size_t i = 0, matches = 0, bytes = 0;
+  for (auto _ : state) {
+    const std::string& t = c.messages[i].text;
+    i = i + 1 == c.messages.size() ? 0 : i + 1;
+    hs_scan(impl.db.get(), t.data(), static_cast<unsigned int>(t.size()), 0, scratch.get(), on_match, &matches);
+    bytes += t.size();
+  }
+  benchmark::DoNotOptimize(matches);
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
+  state.SetBytesProcessed(static_cast<int64_t>(bytes));
+}
+
+// Heap bytes per two-party conversation in a fresh engine (no message text: the
+// context ring off), measured with mallinfo2 over 200,000 conversations. Sender ids
+// up to 7 bytes each keep the participants' id list inside the slot (std::string's
+// small buffer); longer ones add one heap block per conversation.
+size_t state_bytes(const char* id_a, const char* id_b) {
+  vigil::EngineOptions opt;
+  opt.rules_dir = corpus().rules_dir;
+  opt.context_messages = 0;
+  auto e = std::move(vigil::Engine::create(opt)).value();
+  constexpr int kN = 200'000;
+  std::vector<vigil::Message> msgs(2);
+  msgs[0].message_id = "1";
+  msgs[1].message_id = "2";
+  msgs[0].text = msgs[1].text = "hi";
+  // Warm this thread's scratch (matcher for this engine's rules) before measuring.
+  msgs[0].conversation_id = msgs[0].sender_id = "warm-up";
+  e->process(msgs[0]);
+  const size_t before = mallinfo2().uordblks + mallinfo2().hblkhd;
+  for (int c = 0; c < kN; ++c)
+    for (int k = 0; k < 2; ++k) {
+      msgs[k].conversation_id = "conv-" + std::to_string(c);
+      msgs[k].sender_id = (k ? id_b : id_a) + std::to_string(c);
+      e->process(msgs[k]);
+    }
+  if (e->stats().conversations != kN + 1) std::cerr << "engine_bench: only " << e->stats().conversations << " conversations\n";
+  return (mallinfo2().uordblks + mallinfo2().hblkhd - before) / kN;
+}
+
+void report_state_bytes() {
+  benchmark::AddCustomContext("state_bytes_per_two_party_conversation",
+                              std::to_string(state_bytes("a", "b")) + " with 7-byte sender ids, " +
+                                  std::to_string(state_bytes("user-a-", "user-b-")) +
+                                  " with 13-byte ids (ConversationState " +
+                                  std::to_string(sizeof(vigil::ConversationState)) + ", slot " +
+                                  std::to_string(sizeof(vigil::ConversationSlot)) + ")");
+}
+
+}  // namespace
+
+BENCHMARK(BM_BareHsScan);
+BENCHMARK(BM_EngineProcess)->Threads(1)->UseRealTime();
+BENCHMARK(BM_EngineProcess)->Threads(2)->UseRealTime();
+
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  corpus();
+  report_state_bytes();
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}
