@@ -43,7 +43,7 @@ struct RuleId {
 
 // Splits "en.secrecy.delete_chat"; the grammar is strict so pack files stay uniform.
 Result<RuleId> parse_id(const std::string& id) {
-  static const std::regex kId("([a-z]{2,3})\\.([a-z_]+)\\.([a-z0-9_]+)");
+  static const std::regex kId("([a-z][a-z-]{0,9})\\.([a-z_]+)\\.([a-z0-9_]+)");
   std::smatch m;
   if (!std::regex_match(id, m, kId)) {
     return Error("cli.bad_rule_id",
