@@ -1,0 +1,118 @@
+// server/config.h: YAML, environment and validation.
+#include <catch2/catch.hpp>
+
+#include <map>
+
+#include "server/config.h"
+
+using namespace vigil::server;
+
+namespace {
+
+EnvLookup env_of(std::map<std::string, std::string> vars) {
+  return [vars = std::move(vars)](const char* name) -> const char* {
+    auto it = vars.find(name);
+    return it == vars.end() ? nullptr : it->second.c_str();
+  };
+}
+
+}  // namespace
+
+TEST_CASE("a full config file is read", "[server][config]") {
+  ServerConfig c;
+  auto s = load_config_yaml(R"(
+listen: 0.0.0.0:9000
+rules: /etc/vigil/rules
+data_dir: /var/lib/vigil
+threads: 4
+tokens:
+  - {token: abc, name: chat, scopes: [ingest]}
+  - token: def
+    name: ops
+    scopes: [admin, moderate]
+limits:
+  max_body_bytes: 2MiB
+  max_batch: 500
+  header_timeout: 5s
+  idle_timeout: 90s
+  drain_timeout: 1500ms
+log: {level: warn, format: text}
+)",
+                            "vigil.yaml", c);
+  REQUIRE(s.ok());
+  CHECK(c.host == "0.0.0.0");
+  CHECK(c.port == 9000);
+  CHECK(c.rules_dir == "/etc/vigil/rules");
+  CHECK(c.threads == 4);
+  REQUIRE(c.tokens.size() == 2);
+  CHECK(c.tokens[1].scopes == (kScopeAdmin | kScopeModerate));
+  CHECK(c.limits.max_body_bytes == 2u << 20);
+  CHECK(c.limits.max_batch == 500);
+  CHECK(c.limits.header_timeout == std::chrono::seconds(5));
+  CHECK(c.limits.drain_timeout == std::chrono::milliseconds(1500));
+  CHECK(c.log.level == "warn");
+  CHECK_FALSE(c.log.json);
+  CHECK(validate(c).ok());
+}
+
+TEST_CASE("unknown keys and bad values are errors with file and line", "[server][config]") {
+  ServerConfig c;
+  auto s = load_config_yaml("listen: 127.0.0.1:8080\nlisten_port: 9\nlimits:\n  max_batch: lots\n  speed: 3\n",
+                            "vigil.yaml", c);
+  REQUIRE_FALSE(s.ok());
+  const vigil::Errors& e = s.error();
+  REQUIRE(e.size() == 3);
+  CHECK(e[0].code == "config.unknown_key");
+  CHECK(e[0].file == "vigil.yaml");
+  CHECK(e[0].line == 2);
+  CHECK(e[1].code == "config.bad_value");
+  CHECK(e[1].line == 4);
+  CHECK(e[1].field == "limits.max_batch");
+  CHECK(e[2].code == "config.unknown_key");
+  CHECK(e[2].line == 5);
+  CHECK(load_config_yaml("listen: [1, 2", "x.yaml", c).error()[0].code == "config.bad_yaml");
+  CHECK(load_config_file("/nonexistent/vigil.yaml", c).error()[0].code == "config.not_found");
+}
+
+TEST_CASE("the environment overrides the file", "[server][config]") {
+  ServerConfig c;
+  REQUIRE(load_config_yaml("listen: 127.0.0.1:1000\nthreads: 2\n", "f", c).ok());
+  auto s = apply_env(env_of({{"VIGIL_LISTEN", "127.0.0.1:2000"},
+                             {"VIGIL_LIMITS_MAX_BATCH", "7"},
+                             {"VIGIL_LIMITS_IDLE_TIMEOUT", "3s"},
+                             {"VIGIL_TOKENS", "chat:ingest:s3cret,ops:admin+moderate:a:b"}}),
+                     c);
+  REQUIRE(s.ok());
+  CHECK(c.port == 2000);
+  CHECK(c.threads == 2);
+  CHECK(c.limits.max_batch == 7);
+  CHECK(c.limits.idle_timeout == std::chrono::seconds(3));
+  REQUIRE(c.tokens.size() == 2);
+  CHECK(c.tokens[0].token == "s3cret");
+  CHECK(c.tokens[1].token == "a:b");
+  CHECK(c.tokens[1].scopes == (kScopeAdmin | kScopeModerate));
+  auto bad = apply_env(env_of({{"VIGIL_THREADS", "many"}, {"VIGIL_TOKENS", "x:root:y"}}), c);
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.error().size() == 2);
+}
+
+TEST_CASE("validation: listen addresses, tokens and loopback-only without tokens", "[server][config]") {
+  ServerConfig c;
+  CHECK(validate(c).ok());  // the defaults: 127.0.0.1:8080, no tokens
+  CHECK_FALSE(parse_listen("8080", c).ok());
+  CHECK_FALSE(parse_listen("host:99999", c).ok());
+  REQUIRE(parse_listen("[::1]:0", c).ok());
+  CHECK(c.host == "::1");
+  CHECK(validate(c).ok());
+  REQUIRE(parse_listen("10.0.0.5:8080", c).ok());
+  auto open = validate(c);
+  REQUIRE_FALSE(open.ok());
+  CHECK(open.error()[0].code == "config.open_listen");
+  c.tokens = {Token{"t", "a", kScopeIngest}, Token{"t", "b", kScopeNone}};
+  auto tokens = validate(c);
+  REQUIRE_FALSE(tokens.ok());
+  CHECK(tokens.error().size() == 2);  // no scope; a repeated token
+  CHECK(is_loopback_host("127.0.0.2"));
+  CHECK(is_loopback_host("localhost"));
+  CHECK_FALSE(is_loopback_host("0.0.0.0"));
+}

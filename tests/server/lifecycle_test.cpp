@@ -1,0 +1,160 @@
+// Reload under traffic, drain, and `vigil serve` ending on SIGTERM.
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+
+#include "server/routes/health_routes.h"
+#include "tests/server/server_test_support.h"
+
+using namespace vigil::server;
+using namespace vigil::server::test;
+using nlohmann::json;
+
+TEST_CASE("rules reload under traffic without a failed request", "[server][reload]") {
+  TempDir rules;
+  write_test_rules(rules.path());
+  TestServer server(test_config(rules.path()));
+  std::atomic<bool> stop{false};
+  std::atomic<int> ok{0}, failed{0};
+  auto traffic = [&](int id) {
+    HttpClient c(server.port());
+    for (int i = 0; !stop.load(); ++i) {
+      Reply r = c.post("/v1/messages", message("c-load-" + std::to_string(id), std::to_string(i), "u",
+                                               "dont tell your parents")
+                                           .dump());
+      (r.status == 200 && !r.json()["hits"].empty() ? ok : failed)++;
+    }
+  };
+  auto stream = [&] {
+    WsClient ws;
+    if (ws.connect(server.port()) != 101) {
+      failed++;
+      return;
+    }
+    for (int i = 0; !stop.load(); ++i) {
+      ws.send(message("c-ws-load", std::to_string(i), "u", "add me on snapchat").dump());
+      json v = json::parse(ws.read());
+      (v.contains("hits") && !v["hits"].empty() ? ok : failed)++;
+    }
+  };
+  std::thread t1(traffic, 1), t2(traffic, 2), t3(stream);
+  HttpClient admin(server.port());
+  for (int i = 0; i < 3; ++i) {
+    Reply r = admin.post("/v1/rules/reload", "");
+    CHECK(r.status == 200);
+    CHECK(r.json()["reloaded"] == true);
+  }
+  stop = true;
+  t1.join(), t2.join(), t3.join();
+  CHECK(failed.load() == 0);
+  CHECK(ok.load() > 0);
+  CHECK(server->metrics().reloads() == 3);
+}
+
+TEST_CASE("a broken pack is refused, counted, and the old rules keep running", "[server][reload]") {
+  TempDir rules;
+  write_test_rules(rules.path());
+  TestServer server(test_config(rules.path()));
+  HttpClient c(server.port());
+  const std::string version = c.get("/v1/rules").json()["version"];
+  std::ofstream(rules.path() / "en" / "broken.yaml")
+      << "pack: broken\nlanguage: en\nrules:\n  - id: en.broken\n    stage: secrecy\n    weight: 1\n"
+         "    description: x\n    patterns:\n      - regex: '(unclosed'\n"
+         "    examples: {match: [\"a\"], no_match: [\"b\"]}\n";
+  Reply r = c.post("/v1/rules/reload", "");
+  CHECK(r.status == 422);
+  CHECK(r.error_code() == "rules.reload_failed");
+  CHECK(r.json()["errors"].size() >= 1);
+  CHECK(server->metrics().reload_failures() == 1);
+  CHECK(c.get("/v1/rules").json()["version"] == version);
+  Reply v = c.post("/v1/messages", message("c", "1", "u", "dont tell your parents").dump());
+  CHECK(v.status == 200);
+  CHECK(v.json()["rules_version"] == version);
+  // SIGHUP takes the same path.
+  std::filesystem::remove(rules.path() / "en" / "broken.yaml");
+  CHECK(server->reload_rules().ok());
+  CHECK(server->metrics().reloads() == 1);
+}
+
+TEST_CASE("drain finishes in-flight work, closes WebSockets with 1001 and stops accepting", "[server][drain]") {
+  TempDir rules;
+  write_test_rules(rules.path());
+  auto s = Server::create(test_config(rules.path()));
+  REQUIRE(s.ok());
+  Server& server = **s;
+  server.start();
+  const uint16_t port = server.port();
+
+  WsClient ws;
+  REQUIRE(ws.connect(port) == 101);
+  ws.send(message("c-d", "1", "u", "hi").dump());
+  REQUIRE(json::parse(ws.read())["message_id"] == "1");
+  HttpClient idle(port);
+  REQUIRE(idle.get("/livez").status == 200);
+  // A reload in flight (it runs off the io threads) when the drain starts.
+  HttpClient busy(port);
+  http::request<http::string_body> req{http::verb::post, "/v1/rules/reload", 11};
+  req.set(http::field::host, "x");
+  req.prepare_payload();
+  http::write(busy.socket(), req);
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+
+  bool clean = false;
+  std::thread drainer([&] { clean = server.drain(); });
+  CHECK(ws.read_until_close() == 1001);
+  Reply reload = busy.read();
+  CHECK(reload.status == 200);
+  CHECK(idle.closed_by_peer());
+  drainer.join();
+  CHECK(clean);
+  CHECK(handle_readyz(server.context(), Request{}).status == 503);
+  HttpClient* late = nullptr;
+  CHECK_THROWS(late = new HttpClient(port));
+  delete late;
+}
+
+TEST_CASE("vigil serve prints its port, serves, and exits 0 on SIGTERM", "[server][drain][process]") {
+  TempDir rules;
+  write_test_rules(rules.path());
+  TempDir data;
+  const std::string binary = std::string(VIGIL_BINARY_DIR) + "/vigil";
+  int out[2];
+  REQUIRE(pipe(out) == 0);
+  pid_t pid = fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    dup2(out[1], STDOUT_FILENO);
+    close(out[0]);
+    close(out[1]);
+    const std::string rules_dir = rules.path().string(), data_dir = data.path().string();
+    execl(binary.c_str(), "vigil", "serve", "--listen", "127.0.0.1:0", "--rules", rules_dir.c_str(), "--data-dir",
+          data_dir.c_str(), "--threads", "2", static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  close(out[1]);
+  FILE* f = fdopen(out[0], "r");
+  char line[512] = {0};
+  REQUIRE(fgets(line, sizeof line, f) != nullptr);
+  const std::string first(line);
+  const size_t colon = first.find("127.0.0.1:");
+  REQUIRE(colon != std::string::npos);
+  const uint16_t port = static_cast<uint16_t>(std::stoi(first.substr(colon + 10)));
+  CHECK(port != 0);
+  {
+    HttpClient c(port);
+    CHECK(c.get("/readyz").status == 200);
+    CHECK(c.post("/v1/messages", message("c", "1", "u", "dont tell your parents").dump()).status == 200);
+  }
+  REQUIRE(kill(pid, SIGTERM) == 0);
+  int status = 0;
+  REQUIRE(waitpid(pid, &status, 0) == pid);
+  fclose(f);
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+}
