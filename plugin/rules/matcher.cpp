@@ -11,16 +11,20 @@ namespace {
 
 // What the Hyperscan callback fills during one scan.
 struct ScanState {
-  std::vector<uint8_t> seen;       // per rule: reported in this scan
-  std::vector<uint32_t> reported;  // the rules reported, each once
+  const std::vector<uint32_t>* id_rule = nullptr;
+  std::vector<uint8_t> pattern_seen;  // per match id: reported in this scan
+  std::vector<uint8_t> rule_seen;     // per rule: one of its patterns reported
+  std::vector<uint32_t> reported;     // the rules reported, each once
 };
 
 int on_hs_match(unsigned int id, unsigned long long /*from*/, unsigned long long /*to*/, unsigned int /*flags*/,
                 void* context) {
   auto* s = static_cast<ScanState*>(context);
-  if (!s->seen[id]) {
-    s->seen[id] = 1;
-    s->reported.push_back(id);
+  s->pattern_seen[id] = 1;
+  const uint32_t rule = (*s->id_rule)[id];
+  if (!s->rule_seen[rule]) {
+    s->rule_seen[rule] = 1;
+    s->reported.push_back(rule);
   }
   return 0;  // keep scanning: every rule that hits is wanted
 }
@@ -46,7 +50,9 @@ Matcher::Matcher(std::shared_ptr<const RuleSet> rules)
     hs_scratch_t* clone = nullptr;
     if (hs_clone_scratch(impl.scratch_prototype.get(), &clone) == HS_SUCCESS) scratch_->hs.reset(clone);
   }
-  scratch_->scan.seen.assign(impl.rules.size(), 0);
+  scratch_->scan.id_rule = &impl.id_rule;
+  scratch_->scan.pattern_seen.assign(impl.id_rule.size(), 0);
+  scratch_->scan.rule_seen.assign(impl.rules.size(), 0);
   scratch_->scan.reported.reserve(impl.rules.size());
   scratch_->submatches.resize(impl.max_submatches);
 }
@@ -65,9 +71,11 @@ void Matcher::match(const NormalizedText& text, HitList& out) {
   // Rule order, not report order, so hits do not depend on how Hyperscan reports.
   std::sort(s.scan.reported.begin(), s.scan.reported.end());
   for (uint32_t r : s.scan.reported) {
-    s.scan.seen[r] = 0;
+    s.scan.rule_seen[r] = 0;
+    uint8_t* candidates = s.scan.pattern_seen.data() + impl.first_id[r];
     Hit hit;
-    if (confirm_rule(impl, r, text, s.submatches.data(), hit)) out.push_back(hit);
+    if (confirm_rule(impl, r, text, s.submatches.data(), hit, candidates)) out.push_back(hit);
+    std::fill_n(candidates, impl.compiled[r].patterns.size(), 0);
   }
   s.scan.reported.clear();
   sort_by_start(out);

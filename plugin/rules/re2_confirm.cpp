@@ -20,13 +20,14 @@ int age_from(const CompiledPattern& p, const Rule& rule, const re2::StringPiece*
 }  // namespace
 
 bool confirm_rule(const RuleSetImpl& impl, uint32_t rule, const NormalizedText& text, re2::StringPiece* sub,
-                  Hit& hit) {
+                  Hit& hit, const uint8_t* candidates) {
   const CompiledRule& cr = impl.compiled[rule];
   const re2::StringPiece input(text.text.data(), text.text.size());
   int best = -1;
   size_t best_start = 0;
   size_t best_end = 0;
   for (size_t p = 0; p < cr.patterns.size(); ++p) {
+    if (candidates != nullptr && candidates[p] == 0) continue;
     if (!cr.patterns[p].re->Match(input, 0, input.size(), re2::RE2::UNANCHORED, sub, 1)) continue;
     const size_t start = static_cast<size_t>(sub[0].data() - input.data());
     const size_t end = start + sub[0].size();

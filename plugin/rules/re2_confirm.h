@@ -16,8 +16,10 @@ namespace vigil {
 
 // True when rule `rule` matches `text` and no `unless` pattern matches anywhere in it;
 // then `hit` holds the leftmost match (the longest among patterns starting there).
-// `submatches` has room for impl.max_submatches entries.
+// `submatches` has room for impl.max_submatches entries. `candidates`, when given, has
+// a flag per pattern of the rule: only flagged patterns are tried (the ones Hyperscan
+// reported; the others cannot match).
 bool confirm_rule(const RuleSetImpl& impl, uint32_t rule, const NormalizedText& text, re2::StringPiece* submatches,
-                  Hit& hit);
+                  Hit& hit, const uint8_t* candidates = nullptr);
 
 }  // namespace vigil

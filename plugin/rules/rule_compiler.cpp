@@ -103,9 +103,13 @@ void compile_hyperscan(RuleSetImpl& impl, const std::vector<RuleSource>& sources
                        Errors& errors) {
   std::vector<HsExpression> expressions;
   std::vector<std::pair<uint32_t, uint32_t>> origin;  // expression -> (rule, pattern), for errors
+  impl.first_id.assign(impl.rules.size(), 0);
   for (uint32_t r : impl.active) {
+    impl.first_id[r] = static_cast<uint32_t>(expressions.size());
     for (const CompiledPattern& cp : impl.compiled[r].patterns) {
-      expressions.push_back({to_hyperscan_syntax(impl.rules[r].patterns[cp.source]), r});
+      const auto id = static_cast<unsigned>(expressions.size());
+      expressions.push_back({to_hyperscan_syntax(impl.rules[r].patterns[cp.source]), id});
+      impl.id_rule.push_back(r);
       origin.emplace_back(r, cp.source);
     }
   }

@@ -50,9 +50,12 @@ class RuleSetImpl {
   std::filesystem::path stages_path;
   std::vector<RuleSet::PackInfo> packs;
 
-  // ONE block-mode database of every active pattern; the match id is the rule index.
-  // Null when no rule is active.
+  // ONE block-mode database of every active pattern. Match ids are numbered pattern by
+  // pattern, rule by rule: id_rule[id] is the rule, and rule r's patterns have the ids
+  // first_id[r] + i for i < compiled[r].patterns.size(). Null when no rule is active.
   HsDatabasePtr db;
+  std::vector<uint32_t> id_rule;
+  std::vector<uint32_t> first_id;  // parallel to rules
   HsScratchPtr scratch_prototype;
   bool db_from_cache = false;
   // Submatch slots the largest pattern needs (groups + 1), for pre-sized buffers.

@@ -1,6 +1,6 @@
 // The cross-check (in the spirit of Hyperscan's hscollider): on a generated corpus of
 // chat messages, the Hyperscan path (Matcher) and the RE2-only path give identical hits,
-// and Hyperscan reports exactly the rules whose patterns RE2 finds, before any `unless`
+// and Hyperscan reports exactly the patterns RE2 finds a match for, before any `unless`
 // veto, so neither engine may see a match the other misses.
 #include <catch2/catch.hpp>
 
@@ -100,12 +100,16 @@ size_t cross_check(const std::shared_ptr<const vigil::RuleSet>& rules) {
     // Raw engines, before confirmation and vetoes.
     Collected c;
     hs_scan(impl.db.get(), text.text.data(), static_cast<unsigned>(text.text.size()), 0, scratch.get(), collect, &c);
+    // Per pattern: the match ids Hyperscan reports, and those whose RE2 finds a match.
     const std::set<uint32_t> by_hs(c.ids.begin(), c.ids.end());
     std::set<uint32_t> by_re2;
     const re2::StringPiece input(text.text);
     for (uint32_t r : impl.active) {
-      for (const vigil::CompiledPattern& p : impl.compiled[r].patterns) {
-        if (p.re->Match(input, 0, input.size(), re2::RE2::UNANCHORED, nullptr, 0)) by_re2.insert(r);
+      const auto& patterns = impl.compiled[r].patterns;
+      for (uint32_t p = 0; p < patterns.size(); ++p) {
+        if (patterns[p].re->Match(input, 0, input.size(), re2::RE2::UNANCHORED, nullptr, 0)) {
+          by_re2.insert(impl.first_id[r] + p);
+        }
       }
     }
     same = same && by_hs == by_re2;
