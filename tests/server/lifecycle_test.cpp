@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <csignal>
+#include <cstdlib>
 #include <cstdio>
 #include <fstream>
 #include <sys/wait.h>
@@ -157,4 +158,25 @@ TEST_CASE("vigil serve prints its port, serves, and exits 0 on SIGTERM", "[serve
   fclose(f);
   REQUIRE(WIFEXITED(status));
   CHECK(WEXITSTATUS(status) == 0);
+}
+
+TEST_CASE("vigil serve --check-config exits 0 for a good config and 1 naming the bad line", "[server][config][process]") {
+  TempDir dir;
+  const std::string binary = std::string(VIGIL_BINARY_DIR) + "/vigil";
+  std::ofstream(dir.path() / "good.yaml") << "listen: 127.0.0.1:0\nlimits: {max_batch: 10}\n";
+  std::ofstream(dir.path() / "bad.yaml") << "listen: 127.0.0.1:0\nlimit: {max_batch: 10}\n";
+  auto run = [&](const std::string& file) {
+    const std::string cmd = binary + " serve --check-config --config " + (dir.path() / file).string() + " > " +
+                            (dir.path() / "out.txt").string() + " 2>&1";
+    const int status = std::system(cmd.c_str());
+    std::ifstream in(dir.path() / "out.txt");
+    std::string out((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    return std::make_pair(WEXITSTATUS(status), out);
+  };
+  auto [good_code, good_out] = run("good.yaml");
+  CHECK(good_code == 0);
+  CHECK(good_out.find("config ok") != std::string::npos);
+  auto [bad_code, bad_out] = run("bad.yaml");
+  CHECK(bad_code == 1);
+  CHECK(bad_out.find("bad.yaml:2:1: config.unknown_key") != std::string::npos);
 }
