@@ -16,6 +16,8 @@
 
 #include "plugin/engine/conversation_table.h"
 #include "plugin/engine/engine.h"
+#include "plugin/normalize/normalizer.h"
+#include "plugin/rules/matcher.h"
 #include "plugin/rules/rule_set_impl.h"
 
 namespace {
@@ -92,7 +94,7 @@ Corpus& corpus() {
 // Each thread owns a disjoint half of the conversations and walks its messages in
 // order, round and round (ids repeat only every 50 messages of a conversation: past the
 // duplicate window, so every call is scored).
-void BM_EngineProcess(benchmark::State& state) {
+void run_process(benchmark::State& state, vigil::Engine& engine) {
   Corpus& c = corpus();
   const size_t n = c.messages.size();
   const size_t per = n / static_cast<size_t>(state.threads());
@@ -101,13 +103,47 @@ void BM_EngineProcess(benchmark::State& state) {
   for (auto _ : state) {
     const vigil::Message& m = c.messages[begin + i];
     i = i + 1 == per ? 0 : i + 1;
-    auto v = c.engine->process(m);
+    auto v = engine.process(m);
     flagged += v.ok() && v->level >= vigil::Level::kReview;
     bytes += m.text.size();
   }
   benchmark::DoNotOptimize(flagged);
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
   state.SetBytesProcessed(static_cast<int64_t>(bytes));
+}
+
+// The detection core alone on the same messages (what process() adds is the rest).
+void BM_NormalizeMatchOnly(benchmark::State& state) {
+  Corpus& c = corpus();
+  auto normalizer = std::move(vigil::Normalizer::create().value());
+  vigil::Matcher matcher(c.engine->rules());
+  auto scratch = vigil::make_normalize_scratch();
+  vigil::NormalizedText text;
+  vigil::HitList hits;
+  size_t i = 0, total = 0;
+  for (auto _ : state) {
+    normalizer->normalize(c.messages[i].text, text, *scratch);
+    i = i + 1 == c.messages.size() ? 0 : i + 1;
+    matcher.match(text, hits);
+    total += hits.size();
+  }
+  benchmark::DoNotOptimize(total);
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
+}
+
+// Default options: the last 50 messages of each conversation kept in memory.
+void BM_EngineProcess(benchmark::State& state) { run_process(state, *corpus().engine); }
+
+// The same without the in-memory context ring (context_messages = 0): what keeping
+// the last messages' text costs.
+void BM_EngineProcessNoContext(benchmark::State& state) {
+  static std::unique_ptr<vigil::Engine> engine = [] {
+    vigil::EngineOptions opt;
+    opt.rules_dir = corpus().rules_dir;
+    opt.context_messages = 0;
+    return std::move(vigil::Engine::create(opt)).value();
+  }();
+  run_process(state, *engine);
 }
 
 int on_match(unsigned int, unsigned long long, unsigned long long, unsigned int, void* ctx) {
@@ -177,8 +213,10 @@ void report_state_bytes() {
 }  // namespace
 
 BENCHMARK(BM_BareHsScan);
+BENCHMARK(BM_NormalizeMatchOnly);
 BENCHMARK(BM_EngineProcess)->Threads(1)->UseRealTime();
 BENCHMARK(BM_EngineProcess)->Threads(2)->UseRealTime();
+BENCHMARK(BM_EngineProcessNoContext)->Threads(1)->UseRealTime();
 
 int main(int argc, char** argv) {
   benchmark::Initialize(&argc, argv);

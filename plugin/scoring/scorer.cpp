@@ -27,12 +27,16 @@ void Scorer::decay_to(ConversationState& s, int64_t ts_ms) const {
   if (ts_ms <= s.last_ts_ms) return;
   const double dt = static_cast<double>(ts_ms - s.last_ts_ms);
   s.last_ts_ms = ts_ms;
+  // One exp() per stage that holds evidence, shared by every participant.
+  float factor[kMaxStages];
+  for (int k = 0; k < kMaxStages; ++k) factor[k] = -1;
   const size_t stages = c_.stages.size();
   for (int i = 0; i < s.participants; ++i) {
     for (size_t k = 0; k < stages; ++k) {
       float& e = s.p[i].evidence[k];
       if (e == 0) continue;
-      e = static_cast<float>(e * std::exp(-c_.stages[k].decay_per_ms * dt));
+      if (factor[k] < 0) factor[k] = static_cast<float>(std::exp(-c_.stages[k].decay_per_ms * dt));
+      e *= factor[k];
       if (e < kEvidenceFloor) e = 0;
     }
   }
@@ -145,17 +149,21 @@ ScoreOutcome Scorer::score(ConversationState& s, const SenderInfo& sender, std::
 ScoreOutcome Scorer::evaluate(const ConversationState& s, Explanation* explain) const {
   ScoreOutcome out;
   double best = -1;
+  double scores[kMaxParticipants] = {};
+  bool ok[kMaxParticipants] = {};
   for (int i = 0; i < s.participants; ++i) {
-    if (!eligible(s, i)) {
+    ok[i] = eligible(s, i);
+    if (!ok[i]) {
       if (explain) explain->excluded.push_back(i);
       continue;
     }
-    const double sc = participant_score(s, i);
-    if (sc > best) best = sc, out.top = i;
+    scores[i] = participant_score(s, i);
+    if (scores[i] > best) best = scores[i], out.top = i;
   }
   const bool sticky = s.flags & ConversationState::kUrgentSticky;
-  const int subject = sticky && s.urgent_sender >= 0 && eligible(s, s.urgent_sender) ? s.urgent_sender : out.top;
-  const double score = subject >= 0 ? participant_score(s, subject, explain) : 0.0;
+  const int subject = sticky && s.urgent_sender >= 0 && ok[s.urgent_sender] ? s.urgent_sender : out.top;
+  double score = subject >= 0 ? scores[subject] : 0.0;
+  if (explain && subject >= 0) score = participant_score(s, subject, explain);
   out.risk = c_.risk_for(score);
   const double urgent_risk = c_.levels[static_cast<int>(Level::kUrgent)].min_risk;
   if (sticky) {
