@@ -199,6 +199,13 @@ void BM_Match(benchmark::State& state) {
   report(state, bytes);
 }
 
+// A scratch of the benchmark's own, as each Matcher has.
+vigil::HsScratchPtr clone_scratch(const vigil::RuleSetImpl& impl) {
+  hs_scratch_t* raw = nullptr;
+  if (hs_clone_scratch(impl.scratch_prototype.get(), &raw) != HS_SUCCESS) std::abort();
+  return vigil::HsScratchPtr(raw);
+}
+
 int count_match(unsigned int, unsigned long long, unsigned long long, unsigned int, void* ctx) {
   ++*static_cast<size_t*>(ctx);
   return 0;
@@ -208,12 +215,7 @@ int count_match(unsigned int, unsigned long long, unsigned long long, unsigned i
 void BM_BareHsScan(benchmark::State& state) {
   Fixture& f = fixture();
   const vigil::RuleSetImpl& impl = f.rules->impl();
-  hs_scratch_t* raw = nullptr;
-  if (hs_clone_scratch(impl.scratch_prototype.get(), &raw) != HS_SUCCESS) {
-    state.SkipWithError("hs_clone_scratch failed");
-    return;
-  }
-  vigil::HsScratchPtr scratch(raw);
+  vigil::HsScratchPtr scratch = clone_scratch(impl);
   Cycle messages(f.corpus);
   size_t matches = 0;
   for (auto _ : state) {
@@ -231,12 +233,7 @@ void BM_BareHsScanNormalized(benchmark::State& state) {
   Fixture& f = fixture();
   const auto& normalized = normalized_corpus();
   const vigil::RuleSetImpl& impl = f.rules->impl();
-  hs_scratch_t* raw = nullptr;
-  if (hs_clone_scratch(impl.scratch_prototype.get(), &raw) != HS_SUCCESS) {
-    state.SkipWithError("hs_clone_scratch failed");
-    return;
-  }
-  vigil::HsScratchPtr scratch(raw);
+  vigil::HsScratchPtr scratch = clone_scratch(impl);
   size_t i = 0;
   size_t matches = 0;
   for (auto _ : state) {
