@@ -3,6 +3,8 @@
 // the RE2-only path.
 #include <catch2/catch.hpp>
 
+#include <thread>
+
 #include "plugin/rules/hit_captures.h"
 #include "rules_test_util.h"
 
@@ -152,4 +154,32 @@ TEST_CASE("a reused Matcher and HitList give the same hits as the RE2-only path"
       CHECK(hits[i].age == expected[i].age);
     }
   }
+}
+
+TEST_CASE("Matchers on several threads share one RuleSet and agree with one thread") {
+  const auto rules = valid_rules();
+  const std::vector<std::string> inputs = {"dont tell anyone im 13", "加个vx 我初二了", "are your parents home",
+                                           "nothing", "add me on discord our little secret"};
+  auto run = [&](std::vector<size_t>& counts) {
+    vigil::Matcher matcher(rules);
+    auto scratch = vigil::make_normalize_scratch();
+    vigil::NormalizedText text;
+    HitList hits;
+    for (int round = 0; round < 500; ++round) {
+      for (const std::string& input : inputs) {
+        vigil::test::normalizer().normalize(input, text, *scratch);
+        matcher.match(text, hits);
+        counts.push_back(hits.size());
+      }
+    }
+  };
+  std::vector<size_t> expected;
+  run(expected);
+  std::vector<std::vector<size_t>> got(2);
+  std::thread a([&] { run(got[0]); });
+  std::thread b([&] { run(got[1]); });
+  a.join();
+  b.join();
+  CHECK(got[0] == expected);
+  CHECK(got[1] == expected);
 }
