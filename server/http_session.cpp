@@ -89,6 +89,52 @@ void HttpSession::do_read() {
   reading_ = true;
   saw_bytes_ = false;
   read_started_ = Clock::now();
+  // The header first, so `Expect: 100-continue` (curl sends it for bodies over 1 KiB)
+  // is answered rather than left to the client's one-second timeout.
+  http::async_read_header(socket_, buffer_, *parser_,
+                          [self = shared_from_this()](beast::error_code ec, size_t) { self->on_header(ec); });
+}
+
+void HttpSession::on_header(beast::error_code ec) {
+  if (ec || closed_) {
+    on_read(ec);
+    return;
+  }
+  auto expect = parser_->get().find(http::field::expect);
+  if (expect != parser_->get().end() && beast::iequals(expect->value(), "100-continue") && queue_.empty() &&
+      !writing_) {
+    static const std::string kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+    writing_ = true;
+    write_started_ = Clock::now();
+    net::async_write(socket_, net::buffer(kContinue), [self = shared_from_this()](beast::error_code e, size_t) {
+      self->writing_ = false;
+      if (e) {
+        self->close();
+        return;
+      }
+      self->read_body();
+    });
+    return;
+  }
+  read_body();
+}
+
+void HttpSession::read_body() {
+  // Usually the body came with the header: parse it from the buffer without another
+  // trip through the io_context.
+  if (!parser_->is_done() && buffer_.size() > 0) {
+    beast::error_code ec;
+    const size_t used = parser_->put(buffer_.data(), ec);
+    buffer_.consume(used);
+    if (ec && ec != http::error::need_more) {
+      on_read(ec);
+      return;
+    }
+  }
+  if (parser_->is_done()) {
+    on_read({});
+    return;
+  }
   http::async_read(socket_, buffer_, *parser_,
                    [self = shared_from_this()](beast::error_code ec, size_t) { self->on_read(ec); });
 }

@@ -53,6 +53,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession>, public Dra
 
   void run();
   void do_read();
+  void on_header(boost::beast::error_code ec);
+  void read_body();
   void on_read(boost::beast::error_code ec);
   void handle_request();
   void refuse(unsigned status, const char* code, const char* message);

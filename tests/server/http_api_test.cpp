@@ -1,6 +1,8 @@
 // POST /v1/messages and the other HTTP routes, against a real server on 127.0.0.1:0.
 #include <catch2/catch.hpp>
 
+#include <boost/asio/read_until.hpp>
+
 #include <thread>
 
 #include "tests/server/server_test_support.h"
@@ -269,4 +271,20 @@ TEST_CASE("without tokens the server refuses a non-loopback address", "[server][
   CHECK(s.error()[0].code == "config.open_listen");
   c.tokens = {Token{"t0k3n-for-tests", "t", kScopeIngest}};
   CHECK(validate(c).ok());
+}
+
+TEST_CASE("Expect: 100-continue is answered before the body is sent", "[server][http]") {
+  Fixture f;
+  HttpClient c(f.port());
+  const std::string body = json{{"messages", {message("c-100", "1", "u", std::string(2000, 'a'))}}}.dump();
+  const std::string head = "POST /v1/messages HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: " +
+                           std::to_string(body.size()) + "\r\n\r\n";
+  net::write(c.socket(), net::buffer(head));
+  std::string interim;
+  net::read_until(c.socket(), net::dynamic_buffer(interim), "\r\n\r\n");
+  CHECK(interim == "HTTP/1.1 100 Continue\r\n\r\n");
+  net::write(c.socket(), net::buffer(body));
+  Reply r = c.read();
+  CHECK(r.status == 200);
+  CHECK(r.json()["verdicts"][0]["message_id"] == "1");
 }
