@@ -16,6 +16,13 @@ CLI::Option* add_rules_option(CLI::App& app, std::string& dir) {
   return app.add_option("--rules", dir, "Rule pack folder (default: $VIGIL_RULES, else ./rules)");
 }
 
+CLI::Option* add_cache_option(CLI::App& app, std::string& dir) {
+  if (const char* env = std::getenv("VIGIL_CACHE_DIR")) dir = env;
+  return app.add_option("--cache", dir,
+                        "Folder for compiled rule databases, reused while the rules do not change "
+                        "(default: $VIGIL_CACHE_DIR; none when unset)");
+}
+
 void print_errors(const Errors& errors, bool json) {
   if (json) {
     std::cout << nlohmann::json{{"errors", to_json(errors)}}.dump(2) << "\n";

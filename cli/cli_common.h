@@ -15,6 +15,10 @@ std::string default_rules_dir();
 // Adds `--rules DIR` bound to `dir`, defaulting to default_rules_dir().
 CLI::Option* add_rules_option(CLI::App& app, std::string& dir);
 
+// Adds `--cache DIR` bound to `dir`, defaulting to $VIGIL_CACHE_DIR (no cache when unset):
+// where compiled rule databases are kept while the rules do not change.
+CLI::Option* add_cache_option(CLI::App& app, std::string& dir);
+
 // Prints errors to stderr, as text or (json) as {"errors": [...]} on stdout.
 void print_errors(const Errors& errors, bool json);
 

@@ -2,7 +2,6 @@
 // normalised text, the transforms that fired, and every hit with its rule, stage,
 // description, span in the ORIGINAL text (byte offsets) and named captures. Reads the
 // text from stdin when none is given. Examples are not run here (`vigil rules test` does).
-#include <cstdlib>
 #include <iostream>
 #include <iterator>
 #include <memory>
@@ -111,10 +110,7 @@ void register_explain(CLI::App& app) {
   auto args = std::make_shared<ExplainArgs>();
   CLI::App* cmd = app.add_subcommand("explain", "Show how Vigil normalises and matches one message");
   add_rules_option(*cmd, args->rules_dir);
-  if (const char* env = std::getenv("VIGIL_CACHE_DIR")) args->cache_dir = env;
-  cmd->add_option("--cache", args->cache_dir,
-                  "Folder for compiled rule databases, reused while the rules do not change "
-                  "(default: $VIGIL_CACHE_DIR; none when unset)");
+  add_cache_option(*cmd, args->cache_dir);
   cmd->add_flag("--json", args->json,
                 "Print {normalized, transforms, hits: [{rule, stage, start, end, captures}], rules_version}");
   cmd->add_option("TEXT", args->words, "The message (read from stdin when absent)");

@@ -2,7 +2,6 @@
 // reload. lint parses, validates and compiles every pack; test also runs every rule's
 // examples through the real normaliser and matcher and prints per-rule counts. Both exit
 // 0 when clean, else list every problem (text on stderr, or JSON on stdout) and exit 1.
-#include <cstdlib>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -107,10 +106,7 @@ void add_command(CLI::App& parent, const char* name, const char* help, bool run_
   auto args = std::make_shared<RulesArgs>();
   CLI::App* cmd = parent.add_subcommand(name, help);
   add_rules_option(*cmd, args->rules_dir);
-  if (const char* env = std::getenv("VIGIL_CACHE_DIR")) args->cache_dir = env;
-  cmd->add_option("--cache", args->cache_dir,
-                  "Folder for compiled rule databases, reused while the rules do not change "
-                  "(default: $VIGIL_CACHE_DIR; none when unset)");
+  add_cache_option(*cmd, args->cache_dir);
   cmd->add_option("DIR", args->positional, "Rule pack folder (overrides --rules)");
   cmd->add_flag("--json", args->json, "Print the result as JSON on stdout");
   cmd->callback([args, run_tests] {
