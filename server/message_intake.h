@@ -7,7 +7,10 @@
 // scored: one bad item refuses the whole batch (400, nothing scored) and the error's
 // field names it ("messages[3].text", "[3].text" for a bare array). More than
 // limits.max_batch messages: 413 request.batch_too_large.
-// Thread-safe (the engine is); allocates per call (JSON DOM, strings).
+// Thread-safe (the engine is). Reads the body without a JSON tree (plugin/engine/
+// message_json.h, messages_from_json_text) into per-thread messages and writes the
+// verdicts straight into the reply (append_verdict_json): besides the engine's own
+// work, the reply body is the one allocation per call in steady state.
 #pragma once
 
 #include <string>

@@ -18,6 +18,10 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -40,11 +44,52 @@ struct MessageLimits {
 // "channel": "dm|group|public"}.
 Result<Message> message_from_json(const nlohmann::json& j, const MessageLimits& limits);
 
+// The same as message_from_json(nlohmann::json::parse(text)) without the tree: the
+// message is filled straight from nlohmann's SAX events, with the same checks, codes,
+// fields and messages (where several fields are bad, the one whose key sorts first; a
+// repeated key keeps its last value). Text that is not JSON gives json_syntax_error(text).
+Result<Message> message_from_json_text(std::string_view text, const MessageLimits& limits);
+
+// A body the sidecar scores: one message {...}, a batch {"messages": [...]}, or a bare
+// array [...].
+struct MessageBatch {
+  enum class Shape : uint8_t { kOne, kWrapped, kArray };
+  Shape shape = Shape::kOne;
+  std::vector<Message> messages;  // in input order; its storage is reused by the next read
+};
+
+// Reads any of the three shapes into `out` (reusing its messages' storage). Every item
+// is validated as message_from_json_text does; the errors, in the order they are
+// checked:
+//   json_syntax_error(text)   the text is not JSON
+//   message.not_object        neither an object nor an array (field "")
+//   message.unknown_field     a key beside "messages" in a batch (the first in key order)
+//   message.bad_type          "messages" is not an array (field "messages")
+//   request.batch_too_large   more than max_batch items (field "messages" or "")
+//   the first bad item's error, its field prefixed: "messages[3].text", "[3].text", and
+//   "[3]" alone (message.not_object) for an item that is not an object.
+// On error `out` holds partial messages.
+Status<> messages_from_json_text(std::string_view text, const MessageLimits& limits, size_t max_batch,
+                                 MessageBatch& out);
+
+// For text that is not JSON: message.invalid_utf8 when its bytes are not UTF-8 (the
+// offset of the first bad byte in the message), else request.malformed_json with the
+// parser's message; the field is the JSON path where parsing stopped ("messages[3].text").
+Error json_syntax_error(std::string_view text);
+
 // DESIGN.md's verdict: conversation_id, message_id, risk (2 decimals), level, action,
 // suspect_id and case_id (omitted when empty), stages as an object {name: evidence},
 // hits [{rule, stage, start, end, (age), (shadow: true)}], rules_version, and
 // "duplicate": true on a repeat.
 nlohmann::json verdict_to_json(const Verdict& v);
+
+// Appends exactly the bytes of verdict_to_json(v).dump() to `out` without building a
+// tree: keys in the tree's (sorted) order, a stage named twice keeps its last value,
+// doubles printed by the routine dump() uses. Strings are escaped as dump() escapes them
+// (", \, \b \f \n \r \t, other control bytes as \u00xx, UTF-8 passed through); where
+// dump() would throw on invalid UTF-8, each bad byte becomes U+FFFD. Allocates only
+// when `out` grows. The hot path of the sidecar's replies.
+void append_verdict_json(const Verdict& v, std::string& out);
 
 // {"conversation_id", "risk", "level", "action", "suspect_id" (when set), "coercion",
 //  "messages", "first_ts", "last_ts" (RFC 3339), "participants": [{"sender_id", "score",

@@ -1,0 +1,264 @@
+// The streaming readers (message_from_json_text, messages_from_json_text) against the
+// tree: a table of good and bad bodies and many random ones give the same message or
+// the same error (code, field and message) through both.
+#include <catch2/catch.hpp>
+
+#include <functional>
+#include <initializer_list>
+#include <map>
+#include <random>
+
+#include "plugin/engine/message_json.h"
+
+namespace vigil {
+namespace {
+
+using nlohmann::json;
+
+// The tree path: what the sidecar did before the streaming reader, kept as the oracle.
+Result<Message> tree_message(std::string_view text, const MessageLimits& limits) {
+  json j = json::parse(text, nullptr, false);
+  if (j.is_discarded()) return json_syntax_error(text);
+  return message_from_json(j, limits);
+}
+
+Status<> tree_batch(std::string_view text, const MessageLimits& limits, size_t max_batch, MessageBatch& out) {
+  json root = json::parse(text, nullptr, false);
+  if (root.is_discarded()) return json_syntax_error(text);
+  const json* items = nullptr;
+  std::string prefix;
+  out.shape = MessageBatch::Shape::kOne;
+  if (root.is_array()) {
+    out.shape = MessageBatch::Shape::kArray;
+    items = &root;
+  } else if (root.is_object() && root.contains("messages")) {
+    out.shape = MessageBatch::Shape::kWrapped;
+    for (auto it = root.begin(); it != root.end(); ++it)
+      if (it.key() != "messages") return Error("message.unknown_field", "a batch holds only \"messages\"").for_field(it.key());
+    items = &root["messages"];
+    if (!items->is_array()) return Error("message.bad_type", "messages must be an array of messages").for_field("messages");
+    prefix = "messages";
+  } else if (!root.is_object()) {
+    return Error("message.not_object", "the body must be a message object, {\"messages\": [...]} or an array");
+  }
+  const size_t n = items ? items->size() : 1;
+  if (n > max_batch)
+    return Error("request.batch_too_large",
+                 std::to_string(n) + " messages is more than the limit of " + std::to_string(max_batch))
+        .for_field(prefix);
+  out.messages.clear();
+  for (size_t i = 0; i < n; ++i) {
+    Result<Message> m = message_from_json(items ? (*items)[i] : root, limits);
+    if (!m) {
+      Error e = std::move(m).error();
+      if (items) {
+        std::string where = prefix + "[" + std::to_string(i) + "]";
+        e.field = e.field.empty() ? where : where + "." + e.field;
+      }
+      return e;
+    }
+    out.messages.push_back(std::move(m).value());
+  }
+  return {};
+}
+
+bool same(const Message& a, const Message& b) {
+  return a.conversation_id == b.conversation_id && a.message_id == b.message_id && a.sender_id == b.sender_id &&
+         a.recipient_ids == b.recipient_ids && a.ts_ms == b.ts_ms && a.text == b.text &&
+         a.sender_age_band == b.sender_age_band && a.sender_account_age_days == b.sender_account_age_days &&
+         a.channel == b.channel;
+}
+
+// Concatenation by append: GCC 12 warns (-Wrestrict, a false positive) on some
+// `"literal" + std::string` chains.
+std::string cat(std::initializer_list<std::string_view> parts) {
+  std::string s;
+  for (std::string_view p : parts) s += p;
+  return s;
+}
+
+std::string show(const Error& e) { return e.code + " @" + e.field + ": " + e.message; }
+
+const MessageLimits kLimits{40, 12, 3};
+
+// Returns the error code, "" for a message.
+std::string check_one(std::string_view text) {
+  INFO(text);
+  const Result<Message> tree = tree_message(text, kLimits);
+  const Result<Message> stream = message_from_json_text(text, kLimits);
+  REQUIRE(tree.ok() == stream.ok());
+  if (tree.ok()) {
+    CHECK(same(*tree, *stream));
+    return "";
+  }
+  CHECK(show(tree.error()) == show(stream.error()));
+  return tree.error().code;
+}
+
+// `reused` carries messages from earlier reads, as the sidecar's per-thread batch does.
+void check_batch(std::string_view text, size_t max_batch, MessageBatch& reused) {
+  INFO(text);
+  MessageBatch tree;
+  const Status<> a = tree_batch(text, kLimits, max_batch, tree);
+  const Status<> b = messages_from_json_text(text, kLimits, max_batch, reused);
+  REQUIRE(a.ok() == b.ok());
+  if (!a.ok()) {
+    CHECK(show(a.error()) == show(b.error()));
+    return;
+  }
+  CHECK(tree.shape == reused.shape);
+  REQUIRE(tree.messages.size() == reused.messages.size());
+  for (size_t i = 0; i < tree.messages.size(); ++i) CHECK(same(tree.messages[i], reused.messages[i]));
+}
+
+const std::string kGood = R"({"conversation_id":"c-1","message_id":"m-1","sender_id":"u-a","text":"are your parents home?"})";
+
+// Bodies for both readers: each a message alone, then inside the batch shapes.
+const char* const kMessages[] = {
+    R"({"conversation_id":"c-1","message_id":"m-1","sender_id":"u-a","text":"hi"})",
+    R"({"text":"send me a photo","sender_id":"u-b","message_id":"m-2","conversation_id":"c-2","recipient_ids":["u-a","u-c"],"ts":"2026-11-28T10:15:02.250+01:00","sender":{"age_band":"adult","account_age_days":3},"channel":"dm"})",
+    R"({"conversation_id":"c","message_id":"m","sender_id":"u","text":"x","ts":1795860902.5})",
+    R"({"conversation_id":"c","message_id":"m","sender_id":"u","text":"x","ts":1795860902})",
+    R"({"conversation_id":"c","message_id":"m","sender_id":"u","text":"x","ts":18446744073709551615})",
+    R"({"conversation_id":"c","message_id":"m","sender_id":"u","text":"x","ts":-5})",
+    R"({"conversation_id":"c","message_id":"m","sender_id":"u","text":"x","ts":true})",
+    R"({"conversation_id":"c","message_id":"m","sender_id":"u","text":"x","ts":"yesterday"})",
+    R"({"conversation_id":"c","message_id":"m","sender_id":"u","text":"x","ts":null,"sender":null,"channel":null,"recipient_ids":null})",
+    R"({"conversation_id":"c","message_id":"m","sender_id":"u","text":"x","colour":null})",
+    R"({"conversation_id":"c","message_id":"m","sender_id":"u","text":"x","zz":1,"aa":{"b":[1,{"c":2}]}})",
+    R"({"conversation_id":null,"message_id":"m","sender_id":"u","text":"x"})",
+    R"({"conversation_id":"","message_id":"m","sender_id":"u","text":"x"})",
+    R"({"conversation_id":"c","message_id":"m","sender_id":"u","text":""})",
+    R"({"conversation_id":"c","message_id":"m","sender_id":"u"})",
+    R"({"message_id":"m","text":"x"})",
+    R"({})",
+    R"({"conversation_id":"c","message_id":"m","sender_id":"u","text":"x","text":5})",
+    R"({"conversation_id":"c","message_id":"m","sender_id":"u","text":5,"text":"x"})",
+    R"({"conversation_id":"c","message_id":"m","sender_id":"u","text":"x","ts":"bad","channel":"smoke"})",
+    R"({"channel":"dm","channel":null,"conversation_id":"c","message_id":"m","sender_id":"u","text":"x"})",
+    R"({"conversation_id":"c","message_id":"m","sender_id":"u","text":"0123456789012345678901234567890123456789X"})",
+    R"({"conversation_id":"c","message_id":"m","sender_id":"u-0123456789","text":"x"})",
+    R"({"conversation_id":"c","message_id":"m","sender_id":"u","text":"x","recipient_ids":["a","b","c","d"]})",
+    R"({"conversation_id":"c","message_id":"m","sender_id":"u","text":"x","recipient_ids":["a",5,"c","d"]})",
+    R"({"conversation_id":"c","message_id":"m","sender_id":"u","text":"x","recipient_ids":["a",["b"]]})",
+    R"({"conversation_id":"c","message_id":"m","sender_id":"u","text":"x","recipient_ids":["a",""]})",
+    R"({"conversation_id":"c","message_id":"m","sender_id":"u","text":"x","recipient_ids":["a","0123456789abc"]})",
+    R"({"conversation_id":"c","message_id":"m","sender_id":"u","text":"x","recipient_ids":{"a":1}})",
+    R"({"conversation_id":"c","message_id":"m","sender_id":"u","text":"x","recipient_ids":["a"],"recipient_ids":[]})",
+    R"({"conversation_id":"c","message_id":"m","sender_id":"u","text":"x","sender":{"age_band":"teen","age":12}})",
+    R"({"conversation_id":"c","message_id":"m","sender_id":"u","text":"x","sender":{"account_age_days":-1}})",
+    R"({"conversation_id":"c","message_id":"m","sender_id":"u","text":"x","sender":{"account_age_days":3.0}})",
+    R"({"conversation_id":"c","message_id":"m","sender_id":"u","text":"x","sender":{"account_age_days":18446744073709551615}})",
+    R"({"conversation_id":"c","message_id":"m","sender_id":"u","text":"x","sender":{"account_age_days":9999999999}})",
+    R"({"conversation_id":"c","message_id":"m","sender_id":"u","text":"x","sender":{"age_band":"minor","age_band":null}})",
+    R"({"conversation_id":"c","message_id":"m","sender_id":"u","text":"x","sender":{"age_band":["x"]}})",
+    R"({"conversation_id":"c","message_id":"m","sender_id":"u","text":"x","sender":{"age_band":"minor"},"sender":{}})",
+    R"({"conversation_id":"c","message_id":"m","sender_id":"u","text":"x","sender":"adult"})",
+    R"({"conversation_id":"c","message_id":"m","sender_id":"u","text":"x","channel":7})",
+    R"({"conversation_id":"c","message_id":"m","sender_id":"u","text":"don't tell anyone \u0000 \"us\" \ud83d\ude00 我十三岁"})",
+    R"({"conversation_id":"c","message_id":"m","sender_id":"u","text":"\ud800"})",
+    R"({"conversation_id":"c","message_id":"m","sender_id":"u","text":"x","":1})",
+    R"({"messages":[]})",
+    "{\"conversation_id\":\"c\",\"message_id\":\"m\",\"sender_id\":\"u\",\"text\":\"ab\xff\"}",
+    "{\"conversation_id\":\"c\",\"message_id\":\"m\",\"sender_id\":\"u\",\"text\":\"\xed\xa0\x80\"}",
+    R"({"conversation_id":"c","message_id":"m","sender_id":"u","text":"x"} x)",
+    R"({"conversation_id":"c","message_id":"m","sender_id":"u","text":})",
+    R"({"conversation_id":"c","message_id":"m")",
+    R"({"conversation_id":"c","message_id":"m","sender_id":"u","text":"x","ts":1e400})",
+    R"([])", R"(5)", R"("x")", R"(null)", "", "  ",
+};
+
+}  // namespace
+
+TEST_CASE("message_from_json_text reads what message_from_json reads", "[message_json]") {
+  for (const char* text : kMessages) check_one(text);
+}
+
+TEST_CASE("messages_from_json_text reads the sidecar's three shapes as the tree did", "[message_json]") {
+  MessageBatch reused;
+  for (const char* text : kMessages) {
+    check_batch(text, 3, reused);
+    check_batch(cat({"[", text, "]"}), 3, reused);
+    check_batch(cat({"{\"messages\":[", kGood, ",", text, "]}"}), 3, reused);
+  }
+  const char* const kBodies[] = {
+      "[]", "{\"messages\":[]}", "{\"messages\":5}", "{\"messages\":null}", "{\"messages\":{\"a\":[1]}}",
+      "{\"messages\":[],\"x\":1}", "{\"b\":1,\"messages\":[],\"a\":[2]}", "{\"text\":\"hi\",\"messages\":[]}",
+      "{\"messages\":[],\"\":1}", "{\"messages\":[5],\"messages\":[]}", "{\"messages\":[],\"messages\":7}",
+      "[5]", "[[{}]]", "[null, {}]", "5", "true", "\"x\"", "[1,2,3,4]", "{\"messages\":[1,2,3,4]}",
+      "{\"messages\":[{}]}", "[{\"conversation_id\":\"c\",\"message_id\":\"m\",\"sender_id\":\"u\",\"text\":",
+      "{\"messages\":[{\"sender\":{\"age_band\":\"x\"}}]}", "{\"messages\":[{},{\"text\":5}]}",
+  };
+  for (const char* text : kBodies) check_batch(text, 3, reused);
+  const std::string three = "[" + kGood + "," + kGood + "," + kGood + "]";
+  check_batch(three, 3, reused);
+  check_batch(three, 2, reused);
+  check_batch("{\"messages\":" + three + "}", 2, reused);
+  check_batch("[" + kGood + ",7," + kGood + "]", 2, reused);
+  check_batch("[" + kGood + ",7," + kGood + "]", 3, reused);
+}
+
+TEST_CASE("the streaming readers agree with the tree on random bodies", "[message_json]") {
+  std::mt19937_64 rng(28112026);
+  auto pick = [&](auto& options) { return options[rng() % std::size(options)]; };
+  const char* const kKeys[] = {"conversation_id", "message_id", "sender_id", "text", "recipient_ids", "ts",
+                               "sender", "channel", "colour", "", "messages", "age_band", "account_age_days"};
+  const char* const kValues[] = {"\"c-1\"", "\"\"", "\"are your parents home?\"", "\"dm\"", "\"minor\"",
+                                 "\"2026-11-28T10:15:02Z\"", "null", "true", "0", "-3", "7", "1.5",
+                                 "18446744073709551615", "1e20", "[]", "[\"a\",\"b\"]", "[\"a\",1]",
+                                 "[\"a\",\"b\",\"c\",\"d\"]", "{}", "{\"age_band\":\"adult\"}",
+                                 "{\"account_age_days\":2,\"x\":[1]}", "\"0123456789abcdefghij\""};
+  std::function<std::string(int)> object = [&](int depth) {
+    std::string s = "{";
+    const int n = static_cast<int>(rng() % 7);
+    for (int i = 0; i < n; ++i) {
+      if (i) s += ',';
+      s += '"';
+      s += pick(kKeys);
+      s += "\":";
+      s += depth < 2 && rng() % 6 == 0 ? object(depth + 1) : pick(kValues);
+    }
+    return s + "}";
+  };
+  // A message with all four required fields, then a random few more keys (repeats too).
+  auto message = [&]() {
+    std::string s = object(1);
+    const char* req = R"({"conversation_id":"c","message_id":"m","sender_id":"u","text":"t")";
+    if (rng() % 3) s = cat({req, s.size() > 2 ? "," : "", std::string_view(s).substr(1)});
+    return s;
+  };
+  MessageBatch reused;
+  std::map<std::string, int> outcomes;  // error code ("" for a message) -> count
+  for (int i = 0; i < 4000; ++i) {
+    std::string text;
+    switch (rng() % 4) {
+      case 0: text = message(); break;
+      case 1: text = object(0); break;
+      case 2: {
+        text.clear();
+        text.push_back('[');
+        const int n = static_cast<int>(rng() % 5);
+        for (int k = 0; k < n; ++k) {
+          if (k) text += ',';
+          text += rng() % 8 ? message() : std::string(pick(kValues));
+        }
+        text += "]";
+        if (rng() % 2) text = cat({"{\"messages\":", text, rng() % 5 == 0 ? ",\"x\":1}" : "}"});
+        break;
+      }
+      default: text = pick(kValues);
+    }
+    if (rng() % 10 == 0 && !text.empty()) text.resize(rng() % text.size());  // cut short
+    if (rng() % 20 == 0 && !text.empty()) text[rng() % text.size()] = '\xff';
+    ++outcomes[check_one(text)];
+    check_batch(text, 3, reused);
+  }
+  // The generator must reach good messages and most error codes, or it proves little.
+  CHECK(outcomes[""] > 50);
+  for (const char* code : {"message.not_object", "message.unknown_field", "message.bad_type", "message.bad_value",
+                           "message.missing_field", "message.id_too_long", "message.too_many_recipients",
+                           "message.bad_ts", "message.invalid_utf8", "request.malformed_json"})
+    CHECK(outcomes[code] > 0);
+}
+
+}  // namespace vigil
