@@ -79,7 +79,8 @@ struct ThreadScratch {
 // Loads the rules folder of `o` and builds the scorer beside it.
 Result<std::shared_ptr<const Snapshot>, Errors> load_snapshot(const EngineOptions& o) {
   RuleLoadOptions rl;
-  if (!o.data_dir.empty()) rl.cache_dir = o.data_dir / "hs-cache";
+  if (!o.rules_cache_dir.empty()) rl.cache_dir = o.rules_cache_dir;
+  else if (!o.data_dir.empty()) rl.cache_dir = o.data_dir / "hs-cache";
   auto rules = RuleSet::load(o.rules_dir, rl);
   if (!rules) return std::move(rules).error();
   return build_snapshot(std::move(rules).value());

@@ -33,6 +33,9 @@ struct EngineOptions {
   // written in batches every flush_interval by a background thread, on flush() and on
   // destruction, and loaded by create() so a restart resumes every conversation.
   std::filesystem::path data_dir;
+  // Where compiled rule databases are cached (keyed by content and Hyperscan version), so
+  // a restart skips the compile. Empty: data_dir/hs-cache when data_dir is set, else none.
+  std::filesystem::path rules_cache_dir;
   size_t max_conversations = 1'000'000;           // LRU eviction past this
   std::chrono::seconds idle_ttl{30 * 24 * 3600};  // state dropped after this long idle (receive clock)
   size_t context_messages = 50;                   // last N messages kept in memory per conversation

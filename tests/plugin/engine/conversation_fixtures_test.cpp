@@ -38,6 +38,7 @@ std::vector<std::filesystem::path> fixtures() {
 TEST_CASE("every conversation fixture meets its expect.json with the shipped rules") {
   EngineOptions opt;
   opt.rules_dir = test::shipped_rules();
+  opt.rules_cache_dir = test::rules_cache_dir();
   auto engine = Engine::create(opt);
   REQUIRE(engine.ok());
   const auto files = fixtures();

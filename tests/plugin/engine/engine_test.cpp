@@ -28,6 +28,7 @@ struct Clock {
 
 std::unique_ptr<Engine> make(EngineOptions opt = {}) {
   opt.rules_dir = test::shipped_rules();
+  if (opt.rules_cache_dir.empty()) opt.rules_cache_dir = test::rules_cache_dir();
   auto e = Engine::create(std::move(opt));
   if (!e) FAIL(to_text(e.error()));
   return std::move(e).value();
