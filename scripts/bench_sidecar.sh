@@ -10,6 +10,10 @@
 #   scripts/bench_sidecar.sh [BUILD_DIR] [SECONDS] [CONNECTIONS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+case "${1:-}" in
+  -h|--help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -*) echo "bench_sidecar: unknown option '$1' (try --help)" >&2; exit 2 ;;
+esac
 build=${1:-build}
 secs=${2:-5}
 conns=${3:-16}
