@@ -1,0 +1,151 @@
+#include "plugin/engine/message_fields.h"
+
+#include <algorithm>
+#include <climits>
+#include <cmath>
+
+namespace vigil::message_fields {
+
+// The length of the strict UTF-8 sequence at p (no overlongs, no surrogates, nothing
+// past U+10FFFF), 0 when it is not one. Kept here rather than borrowed from the
+// normaliser: the API rejects what the normaliser would repair.
+int utf8_sequence(const unsigned char* p, const unsigned char* end) {
+  unsigned c = *p;
+  if (c < 0x80) return 1;
+  int n;
+  unsigned min;
+  if ((c & 0xE0) == 0xC0) n = 1, min = 0x80, c &= 0x1F;
+  else if ((c & 0xF0) == 0xE0) n = 2, min = 0x800, c &= 0x0F;
+  else if ((c & 0xF8) == 0xF0) n = 3, min = 0x10000, c &= 0x07;
+  else return 0;
+  if (end - p <= n) return 0;
+  for (int i = 1; i <= n; ++i) {
+    if ((p[i] & 0xC0) != 0x80) return 0;
+    c = (c << 6) | (p[i] & 0x3F);
+  }
+  if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF)) return 0;
+  return n + 1;
+}
+
+bool valid_utf8(std::string_view s) {
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const auto* end = p + s.size();
+  while (p < end) {
+    const int n = utf8_sequence(p, end);
+    if (n == 0) return false;
+    p += n;
+  }
+  return true;
+}
+
+Error field_error(const char* code, std::string message, std::string field) {
+  return Error(code, std::move(message)).for_field(std::move(field));
+}
+
+// What is wrong with a string field's value, or nullptr; `max_bytes` 0 means no id limit
+// (text has its own).
+const char* string_problem(std::string_view s, size_t max_bytes, bool required) {
+  if (required && s.empty()) return "message.missing_field";
+  if (max_bytes && s.size() > max_bytes) return "message.id_too_long";
+  if (!valid_utf8(s)) return "message.invalid_utf8";
+  return nullptr;
+}
+
+Error string_error(const char* code, const std::string& field, size_t max_bytes) {
+  std::string_view c = code;
+  if (c == "message.missing_field") return field_error(code, field + " must not be empty", field);
+  if (c == "message.id_too_long")
+    return field_error(code, field + " is longer than " + std::to_string(max_bytes) + " bytes", field);
+  return field_error(code, field + " is not valid UTF-8", field);
+}
+
+Error not_a_string(const std::string& field) {
+  return field_error("message.bad_type", field + " must be a string", field);
+}
+
+Status<> check_string(std::string_view s, const std::string& field, size_t max_bytes, std::string& out) {
+  if (const char* code = string_problem(s, max_bytes, true)) return string_error(code, field, max_bytes);
+  out.assign(s);
+  return {};
+}
+
+Status<> check_text(std::string_view s, const MessageLimits& limits, std::string& out) {
+  if (s.size() > limits.max_text_bytes)
+    return field_error("message.text_too_long",
+                       "text is longer than " + std::to_string(limits.max_text_bytes) + " bytes", "text");
+  return check_string(s, "text", 0, out);
+}
+
+// Largest accepted ts: 9999-12-31, in seconds; anything later is a unit mistake.
+constexpr double kMaxEpochSeconds = 253402300799.0;
+
+Status<> ts_from_seconds(double s, int64_t& out) {
+  if (!std::isfinite(s) || s < 0 || s > kMaxEpochSeconds)
+    return field_error("message.bad_ts", "ts must be epoch seconds between 1970 and 9999", "ts");
+  out = static_cast<int64_t>(std::llround(s * 1000.0));
+  return {};
+}
+
+Status<> ts_from_string(std::string_view s, int64_t& out) {
+  if (!parse_rfc3339(s, out) || out < 0)
+    return field_error("message.bad_ts", "ts is not an RFC 3339 time like 2026-11-28T10:15:02Z", "ts");
+  return {};
+}
+
+Error ts_type_error() {
+  return field_error("message.bad_type", "ts must be an RFC 3339 string or epoch seconds", "ts");
+}
+
+Status<> age_band_from(std::string_view s, Message& m) {
+  if (s == "adult") m.sender_age_band = AgeBand::kAdult;
+  else if (s == "minor") m.sender_age_band = AgeBand::kMinor;
+  else if (s == "unknown") m.sender_age_band = AgeBand::kUnknown;
+  else
+    return field_error("message.bad_value", "sender.age_band must be adult, minor or unknown", "sender.age_band");
+  return {};
+}
+
+Error age_band_type_error() {
+  return field_error("message.bad_type", "sender.age_band must be a string", "sender.age_band");
+}
+
+// `days` as json::get<int64_t>() gives it (an unsigned above INT64_MAX wraps negative).
+Status<> account_age_from(int64_t days, Message& m) {
+  if (days < 0)
+    return field_error("message.bad_value", "sender.account_age_days must not be negative",
+                       "sender.account_age_days");
+  m.sender_account_age_days = static_cast<int32_t>(std::min<int64_t>(days, INT32_MAX));
+  return {};
+}
+
+Error account_age_type_error() {
+  return field_error("message.bad_type", "sender.account_age_days must be an integer", "sender.account_age_days");
+}
+
+Error unknown_sender_field(const std::string& key) {
+  return field_error("message.unknown_field", "sender." + key + " is not a field of the API", "sender." + key);
+}
+
+Error unknown_field(const std::string& key) {
+  return field_error("message.unknown_field", key + " is not a field of the API", key);
+}
+
+Status<> channel_from(std::string_view s, Message& m) {
+  if (s == "dm") m.channel = Channel::kDm;
+  else if (s == "group") m.channel = Channel::kGroup;
+  else if (s == "public") m.channel = Channel::kPublic;
+  else return field_error("message.bad_value", "channel must be dm, group or public", "channel");
+  return {};
+}
+
+Error too_many_recipients(const MessageLimits& limits) {
+  return field_error("message.too_many_recipients",
+                     "recipient_ids holds more than " + std::to_string(limits.max_recipients) + " ids",
+                     "recipient_ids");
+}
+
+std::string recipient_field(size_t i) { return "recipient_ids[" + std::to_string(i) + "]"; }
+
+double round2(double x) { return std::round(x * 100.0) / 100.0; }
+
+}  // namespace vigil::message_fields

@@ -1,0 +1,59 @@
+// Internal to the JSON readers and writers of message_json.h (message_json.cpp,
+// message_sax_reader.cpp, verdict_writer.cpp); nothing else should include it.
+//
+// The checks take plain values so the tree reader (message_from_json) and the streaming
+// reader (message_from_json_text, messages_from_json_text) share every rule and every
+// error text; both writers share the rounding and the UTF-8 scan. All functions are
+// pure apart from their out-parameters and safe to call from any thread.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "plugin/common/error.h"
+#include "plugin/engine/message.h"
+#include "plugin/engine/message_json.h"
+
+namespace vigil::message_fields {
+
+// The length of the strict UTF-8 sequence at p (no overlongs, no surrogates, nothing
+// past U+10FFFF), 0 when it is not one. `p < end`.
+int utf8_sequence(const unsigned char* p, const unsigned char* end);
+bool valid_utf8(std::string_view s);
+
+// An Error with `code` and `message` naming `field`.
+Error field_error(const char* code, std::string message, std::string field);
+
+// What is wrong with a string field's value, or nullptr; `max_bytes` 0 means no id limit
+// (text has its own).
+const char* string_problem(std::string_view s, size_t max_bytes, bool required);
+// The Error for a code string_problem returned.
+Error string_error(const char* code, const std::string& field, size_t max_bytes);
+Error not_a_string(const std::string& field);
+// A required string (an id when max_bytes > 0) into `out`.
+Status<> check_string(std::string_view s, const std::string& field, size_t max_bytes, std::string& out);
+Status<> check_text(std::string_view s, const MessageLimits& limits, std::string& out);
+
+// ts as epoch seconds or an RFC 3339 string, into epoch milliseconds.
+Status<> ts_from_seconds(double s, int64_t& out);
+Status<> ts_from_string(std::string_view s, int64_t& out);
+Error ts_type_error();
+
+Status<> age_band_from(std::string_view s, Message& m);
+Error age_band_type_error();
+// `days` as json::get<int64_t>() gives it (an unsigned above INT64_MAX wraps negative).
+Status<> account_age_from(int64_t days, Message& m);
+Error account_age_type_error();
+Error unknown_sender_field(const std::string& key);
+Error unknown_field(const std::string& key);
+Status<> channel_from(std::string_view s, Message& m);
+Error too_many_recipients(const MessageLimits& limits);
+// "recipient_ids[i]".
+std::string recipient_field(size_t i);
+
+// Risk and stage values as both writers print them: two decimals.
+double round2(double x);
+
+}  // namespace vigil::message_fields
