@@ -129,11 +129,68 @@ struct Run {
   }
 };
 
-// One HTTP/1.1 keep-alive connection with `window` pipelined requests in flight.
-class HttpConn : public std::enable_shared_from_this<HttpConn> {
+// What every load connection shares: sending paced by Run::pace() with at most `window`
+// requests in flight, and the accounting of each reply. Derived supplies
+// send() (queue one request or frame) and batched().
+template <class Derived>
+class PacedConn : public std::enable_shared_from_this<Derived> {
  public:
-  HttpConn(net::io_context& ioc, Run& run, int id) : run_(run), socket_(ioc), timer_(ioc), source_(id) {}
+  PacedConn(net::io_context& ioc, Run& run, int id) : run_(run), timer_(ioc), source_(id) {}
   Stats stats;
+
+ protected:
+  Derived& self() { return static_cast<Derived&>(*this); }
+
+  void fill() {
+    while (!run_.done && static_cast<int>(sent_.size()) < run_.opt.window) {
+      const auto now = Clock::now();
+      if (run_.pace() > Clock::duration::zero() && now < next_send_) {
+        if (!timer_armed_) {
+          timer_armed_ = true;
+          timer_.expires_at(next_send_);
+          timer_.async_wait([keep = this->shared_from_this()](beast::error_code) {
+            keep->timer_armed_ = false;
+            keep->fill();
+          });
+        }
+        return;
+      }
+      next_send_ += run_.pace();
+      sent_.push_back(now);
+      self().send();
+    }
+  }
+
+  // Accounts the reply to the oldest request in flight; false when the run is over and
+  // nothing is left in flight, so the caller stops reading.
+  bool on_reply(bool error) {
+    const auto now = Clock::now();
+    const auto t0 = sent_.front();
+    sent_.pop_front();
+    if (run_.measuring(now)) {
+      if (error) stats.errors++;
+      stats.requests++;
+      stats.messages += self().batched() ? run_.opt.batch : 1;
+      stats.latency_us.push_back(
+          static_cast<uint32_t>(std::chrono::duration_cast<std::chrono::microseconds>(now - t0).count()));
+    }
+    if (run_.done && sent_.empty()) return false;
+    fill();
+    return true;
+  }
+
+  Run& run_;
+  net::steady_timer timer_;
+  bool timer_armed_ = false;
+  Clock::time_point next_send_;
+  MessageSource source_;
+  std::deque<Clock::time_point> sent_;
+};
+
+// One HTTP/1.1 keep-alive connection with `window` pipelined requests in flight.
+class HttpConn : public PacedConn<HttpConn> {
+ public:
+  HttpConn(net::io_context& ioc, Run& run, int id) : PacedConn(ioc, run, id), socket_(ioc) {}
 
   void start(const tcp::endpoint& ep) {
     socket_.async_connect(ep, [self = shared_from_this()](beast::error_code ec) {
@@ -150,31 +207,16 @@ class HttpConn : public std::enable_shared_from_this<HttpConn> {
 
  private:
   bool batched() const { return run_.opt.mode == "http-batch"; }
-  void fill() {
-    while (!run_.done && static_cast<int>(sent_.size()) < run_.opt.window) {
-      const auto now = Clock::now();
-      if (run_.pace() > Clock::duration::zero() && now < next_send_) {
-        if (!timer_armed_) {
-          timer_armed_ = true;
-          timer_.expires_at(next_send_);
-          timer_.async_wait([self = shared_from_this()](beast::error_code) {
-            self->timer_armed_ = false;
-            self->fill();
-          });
-        }
-        return;
-      }
-      next_send_ += run_.pace();
-      std::string body = source_.body(batched() ? run_.opt.batch : 0, true);
-      auto req = std::make_shared<std::string>();
-      *req = "POST " + run_.opt.path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n";
-      if (!run_.opt.token.empty()) *req += "Authorization: Bearer " + run_.opt.token + "\r\n";
-      *req += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
-      sent_.push_back(now);
-      net::async_write(socket_, net::buffer(*req), [self = shared_from_this(), req](beast::error_code ec, size_t) {
-        if (ec) self->stats.errors++;
-      });
-    }
+  friend class PacedConn<HttpConn>;
+  void send() {
+    std::string body = source_.body(batched() ? run_.opt.batch : 0, true);
+    auto req = std::make_shared<std::string>();
+    *req = "POST " + run_.opt.path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n";
+    if (!run_.opt.token.empty()) *req += "Authorization: Bearer " + run_.opt.token + "\r\n";
+    *req += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+    net::async_write(socket_, net::buffer(*req), [self = shared_from_this(), req](beast::error_code ec, size_t) {
+      if (ec) self->stats.errors++;
+    });
   }
   void read() {
     res_.emplace();
@@ -184,39 +226,20 @@ class HttpConn : public std::enable_shared_from_this<HttpConn> {
         if (!self->run_.done) std::fprintf(stderr, "read: %s\n", ec.message().c_str());
         return;
       }
-      const auto now = Clock::now();
-      const auto t0 = self->sent_.front();
-      self->sent_.pop_front();
-      if (self->run_.measuring(now)) {
-        if (self->res_->get().result_int() != 200) self->stats.errors++;
-        self->stats.requests++;
-        self->stats.messages += self->batched() ? self->run_.opt.batch : 1;
-        self->stats.latency_us.push_back(
-            static_cast<uint32_t>(std::chrono::duration_cast<std::chrono::microseconds>(now - t0).count()));
-      }
-      if (self->run_.done && self->sent_.empty()) return;
-      self->fill();
-      self->read();
+      if (self->on_reply(self->res_->get().result_int() != 200)) self->read();
     });
   }
 
-  Run& run_;
   tcp::socket socket_;
-  net::steady_timer timer_;
-  bool timer_armed_ = false;
-  Clock::time_point next_send_;
-  MessageSource source_;
   beast::flat_buffer buffer_;
   std::optional<http::response_parser<http::string_body>> res_;
-  std::deque<Clock::time_point> sent_;
 };
 
 // One WebSocket with `window` frames in flight (Beast allows one write at a time, so
 // frames queue locally).
-class WsConn : public std::enable_shared_from_this<WsConn> {
+class WsConn : public PacedConn<WsConn> {
  public:
-  WsConn(net::io_context& ioc, Run& run, int id) : run_(run), ws_(ioc), timer_(ioc), source_(id) {}
-  Stats stats;
+  WsConn(net::io_context& ioc, Run& run, int id) : PacedConn(ioc, run, id), ws_(ioc) {}
 
   void start(const tcp::endpoint& ep) {
     ws_.next_layer().async_connect(ep, [self = shared_from_this()](beast::error_code ec) {
@@ -244,25 +267,10 @@ class WsConn : public std::enable_shared_from_this<WsConn> {
 
  private:
   bool batched() const { return run_.opt.mode == "ws-batch"; }
-  void fill() {
-    while (!run_.done && static_cast<int>(sent_.size()) < run_.opt.window) {
-      const auto now = Clock::now();
-      if (run_.pace() > Clock::duration::zero() && now < next_send_) {
-        if (!timer_armed_) {
-          timer_armed_ = true;
-          timer_.expires_at(next_send_);
-          timer_.async_wait([self = shared_from_this()](beast::error_code) {
-            self->timer_armed_ = false;
-            self->fill();
-          });
-        }
-        return;
-      }
-      next_send_ += run_.pace();
-      sent_.push_back(now);
-      out_.push_back(source_.body(batched() ? run_.opt.batch : 0, false));
-      if (!writing_) write();
-    }
+  friend class PacedConn<WsConn>;
+  void send() {
+    out_.push_back(source_.body(batched() ? run_.opt.batch : 0, false));
+    if (!writing_) write();
   }
   void write() {
     writing_ = true;
@@ -281,32 +289,15 @@ class WsConn : public std::enable_shared_from_this<WsConn> {
         if (!self->run_.done) std::fprintf(stderr, "read: %s\n", ec.message().c_str());
         return;
       }
-      const auto now = Clock::now();
-      const auto t0 = self->sent_.front();
-      self->sent_.pop_front();
-      if (self->run_.measuring(now)) {
-        const auto* p = static_cast<const char*>(self->buffer_.cdata().data());
-        if (self->buffer_.size() > 9 && std::string_view(p, 9) == R"({"error":)") self->stats.errors++;
-        self->stats.requests++;
-        self->stats.messages += self->batched() ? self->run_.opt.batch : 1;
-        self->stats.latency_us.push_back(
-            static_cast<uint32_t>(std::chrono::duration_cast<std::chrono::microseconds>(now - t0).count()));
-      }
-      if (self->run_.done && self->sent_.empty()) return;
-      self->fill();
-      self->read();
+      const auto* p = static_cast<const char*>(self->buffer_.cdata().data());
+      const bool error = self->buffer_.size() > 9 && std::string_view(p, 9) == R"({"error":)";
+      if (self->on_reply(error)) self->read();
     });
   }
 
-  Run& run_;
   websocket::stream<tcp::socket> ws_;
-  net::steady_timer timer_;
-  bool timer_armed_ = false;
   bool writing_ = false;
-  Clock::time_point next_send_;
-  MessageSource source_;
   beast::flat_buffer buffer_;
-  std::deque<Clock::time_point> sent_;
   std::deque<std::string> out_;
 };
 
