@@ -45,5 +45,5 @@ fi
 
 [ "$deps_only" = 1 ] && exit 0
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release
-cmake --build build -j"$(nproc)"
+cmake --build build -j"$(nproc)" --target vigil
 echo "setup: built build/vigil"
