@@ -1,6 +1,8 @@
 // vigil replay: reads messages (JSONL, one per line) and prints one verdict per line,
-// in input order. Malformed lines are reported on stderr with their line number and
-// skipped; the run goes on. Without --data-dir the state lives in memory only.
+// in input order. Malformed lines are reported on stderr ("FILE:LINE: code: message")
+// and skipped; the run goes on, and then exits 1 (2 when it could not start at all),
+// so a script never takes a partly read file for a clean run. Without --data-dir the
+// state lives in memory only.
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -63,7 +65,10 @@ int run_replay(const ReplayArgs& a) {
     std::cout << out;
   }
   std::cout.flush();
-  if (bad) std::cerr << bad << " line(s) skipped\n";
+  if (bad) {
+    std::cerr << bad << " line(s) skipped\n";
+    return 1;
+  }
   return 0;
 }
 

@@ -34,8 +34,10 @@ MessageStream::Status MessageStream::next(Message& m) {
     }
     auto r = message_from_json(j, limits_);
     if (!r) {
-      error_ = std::move(r).error();
-      error_ = std::move(error_).at(path_, static_cast<int>(line_));
+      // Through a temporary: `error_ = std::move(error_).at(...)` would move error_ onto
+      // itself and leave it empty.
+      Error e = std::move(r).error();
+      error_ = std::move(e).at(path_, static_cast<int>(line_));
       return kBad;
     }
     m = std::move(r).value();

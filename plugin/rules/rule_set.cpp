@@ -27,17 +27,33 @@ bool read_file(const fs::path& path, std::string& out) {
   return !in.bad();
 }
 
-// Every *.yaml / *.yml below `dir` but the top-level stages.yaml, sorted by path.
-std::vector<fs::path> pack_files(const fs::path& dir) {
+// Every *.yaml / *.yml below `dir` but the top-level stages.yaml, sorted by path. A
+// symbolic link whose target is missing, or a folder that cannot be read, is an error
+// naming it: skipping it would silently drop the packs it should have held.
+std::vector<fs::path> pack_files(const fs::path& dir, Errors& errors) {
   std::vector<fs::path> files;
   std::error_code ec;
-  for (fs::recursive_directory_iterator it(dir, fs::directory_options::follow_directory_symlink, ec), end;
-       !ec && it != end; it.increment(ec)) {
-    if (!it->is_regular_file(ec)) continue;
+  fs::recursive_directory_iterator it(dir, fs::directory_options::follow_directory_symlink, ec),
+      end;
+  for (; !ec && it != end; it.increment(ec)) {
     const fs::path& p = it->path();
+    std::error_code st;
+    if (it->is_symlink(st) && !fs::exists(p, st)) {
+      errors.push_back(Error("rules.dangling_symlink",
+                             "a symbolic link in the rules folder points to '" +
+                                 fs::read_symlink(p, st).string() + "', which does not exist")
+                           .at(p.string()));
+      continue;
+    }
+    if (!it->is_regular_file(st)) continue;
     if (p.extension() != ".yaml" && p.extension() != ".yml") continue;
     if (p.parent_path() == dir && p.filename() == "stages.yaml") continue;
     files.push_back(p);
+  }
+  if (ec) {
+    const fs::path where = it != end ? it->path() : dir;
+    errors.push_back(Error("rules.io_error", "cannot list the rules folder: " + ec.message())
+                         .at(where.string()));
   }
   std::sort(files.begin(), files.end());
   return files;
@@ -112,7 +128,7 @@ Result<std::shared_ptr<const RuleSet>, Errors> RuleSet::load(const std::filesyst
   }
 
   std::vector<PackSource> packs;
-  for (const fs::path& file : pack_files(dir)) {
+  for (const fs::path& file : pack_files(dir, errors)) {
     std::string text;
     if (!read_file(file, text)) {
       errors.push_back(Error("rules.io_error", "cannot read the file").at(file.string()));

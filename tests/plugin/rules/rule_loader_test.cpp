@@ -2,7 +2,9 @@
 // broken pack fails with the right error code, file, line and rule id.
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
 #include <algorithm>
+#include <filesystem>
 #include <string>
 
 #include "plugin/rules/rule_set.h"
@@ -82,6 +84,31 @@ TEST_CASE("rules.not_found, rules.missing_stages and rules.no_packs") {
 
   CHECK(has_error(load_errors("missing_stages"), "rules.missing_stages", "missing_stages/stages.yaml", 0));
   CHECK(load_errors("no_packs").front().code == "rules.no_packs");
+}
+
+TEST_CASE(
+    "a dangling symbolic link in the rules folder is an error naming it, not a dropped pack") {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / ("vigil-symlink-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::copy(kFixtures + "valid", dir, fs::copy_options::recursive);
+  fs::create_symlink(dir / "gone.yaml", dir / "en" / "extra.yaml");
+  auto loaded = RuleSet::load(dir.string());
+  REQUIRE_FALSE(loaded.ok());
+  INFO(dump(loaded.error()));
+  REQUIRE(loaded.error().size() == 1);
+  CHECK(loaded.error()[0].code == "rules.dangling_symlink");
+  CHECK(loaded.error()[0].file == (dir / "en" / "extra.yaml").string());
+  CHECK(loaded.error()[0].message.find("gone.yaml") != std::string::npos);
+  // A folder link that points nowhere too.
+  fs::remove(dir / "en" / "extra.yaml");
+  fs::create_directory_symlink(dir / "no-such-folder", dir / "more");
+  auto folder = RuleSet::load(dir.string());
+  REQUIRE_FALSE(folder.ok());
+  CHECK(folder.error()[0].code == "rules.dangling_symlink");
+  fs::remove(dir / "more");
+  CHECK(RuleSet::load(dir.string()).ok());
+  fs::remove_all(dir);
 }
 
 TEST_CASE("rules.yaml_syntax names the line") {
