@@ -22,7 +22,9 @@ void serialize(const Response& r, bool keep_alive, std::string& out) {
   }
   if (r.status == 401) out += "\r\nWWW-Authenticate: Bearer";
   if (!keep_alive || r.close) out += "\r\nConnection: close";
-  out += "\r\n\r\n";
+  out += "\r\n";
+  out += r.headers;
+  out += "\r\n";
   out += r.body;
 }
 

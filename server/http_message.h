@@ -23,6 +23,7 @@ struct Request {
   std::string_view body;
   std::string_view authorization; // the Authorization header, or empty
   bool loopback_peer = false;     // the client connects from 127.0.0.0/8 or ::1
+  std::string_view if_none_match; // the If-None-Match header, or empty (console files)
 };
 
 struct Response {
@@ -31,6 +32,7 @@ struct Response {
   std::string_view content_type = "application/json";
   std::string error_code;  // set on error replies, counted in vigil_errors_total
   std::string allow;       // the Allow header of a 405
+  std::string headers;     // more header lines, each "Name: value\r\n" (console files)
   bool close = false;      // close the connection after this reply
   // Set when the work blocks (a rule reload): the session runs it off the io threads and
   // sends what it returns, in order with the replies around it.

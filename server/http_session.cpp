@@ -35,6 +35,8 @@ Request view_of(const http::request<http::string_body>& req, bool loopback) {
   auto auth = req.find(http::field::authorization);
   if (auth != req.end()) r.authorization = std::string_view(auth->value().data(), auth->value().size());
   r.loopback_peer = loopback;
+  auto etag = req.find(http::field::if_none_match);
+  if (etag != req.end()) r.if_none_match = std::string_view(etag->value().data(), etag->value().size());
   return r;
 }
 

@@ -14,6 +14,7 @@ const char* route_label(Route route) {
     case Route::kReload: return "reload";
     case Route::kHealth: return "health";
     case Route::kMetrics: return "metrics";
+    case Route::kConsole: return "console";
     default: return "other";
   }
 }

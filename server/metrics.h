@@ -30,6 +30,7 @@ enum class Route : uint8_t {
   kReload,         // POST /v1/rules/reload
   kHealth,         // /livez /healthz /readyz
   kMetrics,        // /metrics
+  kConsole,        // GET /console/{file}
   kOther,          // unknown routes, refused requests
   kCount,
 };

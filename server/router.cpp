@@ -3,6 +3,7 @@
 #include <string_view>
 
 #include "server/api_error.h"
+#include "server/routes/console_routes.h"
 #include "server/routes/conversation_routes.h"
 #include "server/routes/health_routes.h"
 #include "server/routes/message_routes.h"
@@ -42,11 +43,15 @@ constexpr RouteEntry kRoutes[] = {
     {"/v1/explain", verb::post, Route::kExplain, Access::kScoped, kScopeModerate, handle_explain},
     {"/v1/rules", verb::get, Route::kRules, Access::kScoped, kScopeAdmin, handle_rules},
     {"/v1/rules/reload", verb::post, Route::kReload, Access::kScoped, kScopeAdmin, handle_reload},
+    {"/console", verb::get, Route::kConsole, Access::kOpen, kScopeNone, handle_console},
+    {"/console/", verb::get, Route::kConsole, Access::kOpen, kScopeNone, handle_console},
 };
 
 const RouteEntry* find_route(std::string_view path) {
   for (const RouteEntry& e : kRoutes) {
-    if (e.path.back() == '/' ? path.size() > e.path.size() && path.substr(0, e.path.size()) == e.path
+    // A prefix needs more after it, except the console's, whose bare folder is its index.
+    const size_t min_size = e.route == Route::kConsole ? e.path.size() : e.path.size() + 1;
+    if (e.path.back() == '/' ? path.size() >= min_size && path.substr(0, e.path.size()) == e.path
                              : path == e.path) {
       return &e;
     }

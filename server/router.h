@@ -9,6 +9,7 @@
 //   POST /v1/explain                    moderate
 //   GET  /v1/rules                      admin
 //   POST /v1/rules/reload               admin
+//   GET  /console, /console/{file}      open (the moderators' console, static files)
 // With no tokens configured (loopback-only server) every route is open.
 // Stateless; thread-safe.
 #pragma once
