@@ -25,7 +25,7 @@ CLI::Option* add_cache_option(CLI::App& app, std::string& dir) {
 
 void print_errors(const Errors& errors, bool json) {
   if (json) {
-    std::cout << nlohmann::json{{"errors", to_json(errors)}}.dump(2) << "\n";
+    std::cout << dump_json(nlohmann::json{{"errors", to_json(errors)}}, 2) << "\n";
     return;
   }
   std::cerr << to_text(errors);

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "plugin/common/error.h"
+#include "plugin/common/json_text.h"  // every command writes its JSON with dump_json
 
 namespace vigil::cli {
 

@@ -341,7 +341,7 @@ int run_eval(const EvalArgs& a) {
       {"rules_version", (*engine)->rules()->version()}};
   if (a.sweep) out["sweep"] = sweep_json(sweep, positives, negatives);
   if (a.json) {
-    std::cout << out.dump(2) << "\n";
+    std::cout << dump_json(out, 2) << "\n";
     return 0;
   }
   std::printf(

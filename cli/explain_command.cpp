@@ -96,8 +96,7 @@ int run(const ExplainArgs& args) {
   Matcher(*loaded).match(text, hits);
   if (args.json) {
     // The normaliser repairs invalid UTF-8, so this only guards against surprises.
-    std::cout << explain_json(**loaded, text, hits).dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
-              << "\n";
+    std::cout << dump_json(explain_json(**loaded, text, hits), 2) << "\n";
   } else {
     explain_text(**loaded, input, text, hits);
   }

@@ -60,7 +60,7 @@ int run_replay(const ReplayArgs& a) {
     }
     nlohmann::json j = verdict_to_json(*v);
     if (a.explain && !v->duplicate) j["explain"] = explanation_to_json(ex);
-    out = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    out = dump_json(j);
     out.push_back('\n');
     std::cout << out;
   }

@@ -33,7 +33,7 @@ nlohmann::json packs_json(const RuleSet& rules) {
 
 int fail(const Errors& errors, bool json) {
   if (json) {
-    std::cout << nlohmann::json{{"ok", false}, {"errors", to_json(errors)}}.dump(2) << "\n";
+    std::cout << dump_json(nlohmann::json{{"ok", false}, {"errors", to_json(errors)}}, 2) << "\n";
   } else {
     std::cerr << to_text(errors) << errors.size() << (errors.size() == 1 ? " problem\n" : " problems\n");
   }
@@ -61,11 +61,11 @@ int print_test_report(const RuleSet& rules, const ExampleReport& report, bool js
               << r.no_match_passed + r.no_match_failed << "\n";
   }
   if (json) {
-    std::cout << nlohmann::json{{"ok", report.ok()},
-                                {"rules", per_rule},
-                                {"errors", to_json(report.errors)},
-                                {"rules_version", rules.version()}}
-                     .dump(2)
+    std::cout << dump_json(nlohmann::json{{"ok", report.ok()},
+                                          {"rules", per_rule},
+                                          {"errors", to_json(report.errors)},
+                                          {"rules_version", rules.version()}},
+                           2)
               << "\n";
   } else {
     std::cerr << to_text(report.errors);
@@ -89,11 +89,11 @@ int run(const RulesArgs& args, bool run_tests) {
     return print_test_report(rules, run_examples(*loaded, **normalizer), args.json);
   }
   if (args.json) {
-    std::cout << nlohmann::json{{"ok", true},
-                                {"rules", rules.rules().size()},
-                                {"packs", packs_json(rules)},
-                                {"rules_version", rules.version()}}
-                     .dump(2)
+    std::cout << dump_json(nlohmann::json{{"ok", true},
+                                          {"rules", rules.rules().size()},
+                                          {"packs", packs_json(rules)},
+                                          {"rules_version", rules.version()}},
+                           2)
               << "\n";
   } else {
     std::cout << "ok: " << rules.rules().size() << " rules in " << rules.packs().size() << " packs, rules_version "

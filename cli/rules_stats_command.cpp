@@ -199,7 +199,7 @@ void print_json(const RuleSet& rules, const StatsArgs& args, const Totals& total
                         {"rules_version", rules.version()},
                         {"stage_hits", stages},
                         {"rules", out_rules}};
-  std::cout << out.dump(2) << "\n";
+  std::cout << dump_json(out, 2) << "\n";
 }
 
 void print_text(const RuleSet& rules, const Totals& totals) {
@@ -228,8 +228,7 @@ void print_text(const RuleSet& rules, const Totals& totals) {
               << (s > kNoisyShare ? "  [fires in > 1% of messages]" : "") << "\n";
     for (const std::string& e : c.examples) {
       nlohmann::json quoted = e;  // JSON quoting keeps control characters visible
-      std::cout << std::setw(37) << ""
-                << quoted.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+      std::cout << std::setw(37) << "" << dump_json(quoted) << "\n";
     }
   }
   std::cout << "\n" << silent << " rules did not fire\n";

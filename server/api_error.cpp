@@ -1,17 +1,42 @@
 #include "server/api_error.h"
 
+#include "plugin/common/json_text.h"
+#include "server/log.h"
+
 namespace vigil::server {
 
+// Bounds on what one error may carry: a field is a name or a path (clip_echo's bound);
+// a message is a sentence, which may quote a little input.
+constexpr size_t kMaxErrorMessageBytes = 4 * kMaxEchoBytes;
+
 nlohmann::json error_json(const Error& e) {
-  return {{"error", {{"code", e.code}, {"message", e.message}, {"field", e.field}}}};
+  return {{"error",
+           {{"code", e.code},
+            {"message", clip_echo(e.message, kMaxErrorMessageBytes)},
+            {"field", clip_echo(e.field)}}}};
 }
 
 Response error_response(unsigned status, const Error& e) {
   Response r;
   r.status = status;
-  r.body = error_json(e).dump();
+  r.body = dump_json(error_json(e));
   r.error_code = e.code;
   return r;
+}
+
+Response internal_error(const char* where) noexcept {
+  try {
+    log_event(spdlog::level::err, "internal_error", {{"where", where}});
+    Response r =
+        error_response(500, "server.internal_error", "the server failed on this request (logged)");
+    r.close = true;
+    return r;
+  } catch (...) {
+    Response r;  // out of memory: a bare 500 without a body
+    r.status = 500;
+    r.close = true;
+    return r;
+  }
 }
 
 Response error_response(unsigned status, std::string code, std::string message, std::string field) {

@@ -14,11 +14,29 @@
 
 namespace vigil::server {
 
-// {"error": {"code", "message", "field"}} for `e`.
+// {"error": {"code", "message", "field"}} for `e`; the field clipped to kMaxEchoBytes
+// and the message to four times that (plugin/common/json_text.h), as both may quote
+// the request.
 nlohmann::json error_json(const Error& e);
 
 // A reply carrying error_json(e) with `status`.
 Response error_response(unsigned status, const Error& e);
 Response error_response(unsigned status, std::string code, std::string message, std::string field = "");
+
+// The reply answer_safely gives for an exception; logs the event.
+Response internal_error(const char* where) noexcept;
+
+// Runs `answer` (a route handler, a deferred job, a WebSocket frame's scoring). Handlers
+// return errors as data, so an exception is a bug; it must not end the process, so it
+// becomes 500 server.internal_error, logged as `internal_error` with `where` (never the
+// exception's text, which may quote the request).
+template <class F>
+Response answer_safely(const char* where, F&& answer) noexcept {
+  try {
+    return answer();
+  } catch (...) {
+    return internal_error(where);
+  }
+}
 
 }  // namespace vigil::server

@@ -189,15 +189,15 @@ void HttpSession::handle_request() {
 
   const auto t0 = Clock::now();
   Route route = Route::kOther;
-  Response resp = server::handle_request(ctx_, view, route);
+  Response resp = answer_safely("http", [&] { return server::handle_request(ctx_, view, route); });
   if (!keep_alive || resp.close) stop_reading_ = true;
 
   if (resp.deferred) {
     queue_.push_back(Slot{std::string(), false, !keep_alive});
     Slot* slot = &queue_.back();  // deque: stays valid while later slots are added
-    net::post(ctx_.blocking, [self = shared_from_this(), slot, job = std::move(resp.deferred), keep_alive, t0,
-                              route] {
-      Response out = job();
+    net::post(ctx_.blocking, [self = shared_from_this(), slot, job = std::move(resp.deferred),
+                              keep_alive, t0, route] {
+      Response out = answer_safely("deferred", job);
       net::post(self->socket_.get_executor(), [self, slot, out = std::move(out), keep_alive, t0, route] {
         self->ctx_.metrics.request(route, Clock::now() - t0);
         if (!out.error_code.empty()) self->ctx_.metrics.error(out.error_code);

@@ -5,6 +5,8 @@
 
 #include <atomic>
 
+#include "plugin/common/json_text.h"
+
 namespace vigil::server {
 
 namespace {
@@ -52,15 +54,15 @@ void log_event(spdlog::level::level_enum level, std::string_view event, const nl
   std::shared_ptr<spdlog::logger> l = std::atomic_load(&logger_ptr());
   if (!l->should_log(level)) return;
   const bool json = g_json.load(std::memory_order_relaxed);
-  // JSON: the pattern opens the object; the event and fields close it. dump() escapes
+  // JSON: the pattern opens the object; the event and fields close it. dump_json escapes
   // every string, so a field can never break the line's JSON.
-  std::string line = json ? "\"event\":" + nlohmann::json(event).dump() : std::string(event);
+  std::string line = json ? "\"event\":" + dump_json(nlohmann::json(event)) : std::string(event);
   if (fields.is_object()) {
     for (auto it = fields.begin(); it != fields.end(); ++it) {
       line += json ? ',' : ' ';
-      line += json ? nlohmann::json(it.key()).dump() : it.key();
+      line += json ? dump_json(nlohmann::json(it.key())) : it.key();
       line += json ? ':' : '=';
-      line += it.value().dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+      line += dump_json(it.value());
     }
   }
   if (json) line += '}';

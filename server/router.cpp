@@ -2,6 +2,7 @@
 
 #include <string_view>
 
+#include "plugin/common/json_text.h"
 #include "server/api_error.h"
 #include "server/routes/console_routes.h"
 #include "server/routes/conversation_routes.h"
@@ -84,7 +85,7 @@ Response handle_request(ServerContext& ctx, const Request& req, Route& route) {
   const RouteEntry* e = find_route(req.path);
   if (e == nullptr) {
     route = Route::kOther;
-    return error_response(404, "request.unknown_route", "no route " + std::string(req.path));
+    return error_response(404, "request.unknown_route", "no route " + clip_echo(req.path));
   }
   route = e->route;
   if (req.method != e->method) {

@@ -6,6 +6,7 @@
 
 #include <chrono>
 
+#include "plugin/common/json_text.h"
 #include "server/api_error.h"
 #include "server/log.h"
 #include "server/message_intake.h"
@@ -84,10 +85,11 @@ void WebSocketSession::on_read(beast::error_code ec) {
   std::string error_code;
   if (!ws_.got_text()) {
     error_code = "stream.binary_frame";
-    reply = error_json(Error(error_code, "send messages as text frames of JSON")).dump();
+    reply = dump_json(error_json(Error(error_code, "send messages as text frames of JSON")));
   } else {
     const auto data = buffer_.cdata();
-    Response in = score_body(ctx_, std::string_view(static_cast<const char*>(data.data()), data.size()));
+    const std::string_view body(static_cast<const char*>(data.data()), data.size());
+    Response in = answer_safely("stream", [&] { return score_body(ctx_, body); });
     reply = std::move(in.body);
     error_code = std::move(in.error_code);
   }

@@ -1,5 +1,6 @@
 #include "server/routes/conversation_routes.h"
 
+#include "plugin/common/json_text.h"
 #include "server/api_error.h"
 
 namespace vigil::server {
@@ -42,7 +43,7 @@ Response handle_conversation(ServerContext& ctx, const Request& req) {
     return error_response(404, "conversation.not_found", "no conversation with this id is tracked", "id");
   }
   Response r;
-  r.body = conversation_to_json(*info).dump();
+  r.body = dump_json(conversation_to_json(*info));
   return r;
 }
 

@@ -1,5 +1,6 @@
 #include "server/routes/health_routes.h"
 
+#include "plugin/common/json_text.h"
 #include "server/api_error.h"
 
 namespace vigil::server {
@@ -21,7 +22,7 @@ Response handle_readyz(ServerContext& ctx, const Request&) {
   std::shared_ptr<const RuleSet> rules = ctx.engine->rules();
   if (rules == nullptr) return error_response(503, "server.not_ready", "no rules are loaded");
   Response r;
-  r.body = nlohmann::json{{"status", "ready"}, {"rules_version", rules->version()}}.dump();
+  r.body = dump_json(nlohmann::json{{"status", "ready"}, {"rules_version", rules->version()}});
   return r;
 }
 

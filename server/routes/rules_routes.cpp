@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "plugin/common/json_text.h"
 #include "plugin/normalize/normalizer.h"
 #include "plugin/rules/hit_captures.h"
 #include "plugin/rules/matcher.h"
@@ -43,9 +44,10 @@ Response handle_rules(ServerContext& ctx, const Request&) {
   json stages = json::array();
   for (const Stage& s : rules->stages()) stages.push_back(s.name);
   Response r;
-  r.body = json{{"version", rules->version()}, {"rules", rules->rules().size()}, {"packs", std::move(packs)},
-                {"stages", std::move(stages)}}
-               .dump();
+  r.body = dump_json(json{{"version", rules->version()},
+                          {"rules", rules->rules().size()},
+                          {"packs", std::move(packs)},
+                          {"stages", std::move(stages)}});
   return r;
 }
 
@@ -60,13 +62,14 @@ Response handle_reload(ServerContext& ctx, const Request&) {
       body["errors"] = to_json(errors);
       Response fail;
       fail.status = 422;
-      fail.body = body.dump();
+      fail.body = dump_json(body);
       fail.error_code = "rules.reload_failed";
       return fail;
     }
     std::shared_ptr<const RuleSet> rules = ctx.engine->rules();
     Response ok;
-    ok.body = json{{"reloaded", true}, {"version", rules->version()}, {"rules", rules->rules().size()}}.dump();
+    ok.body = dump_json(
+        json{{"reloaded", true}, {"version", rules->version()}, {"rules", rules->rules().size()}});
     return ok;
   };
   return r;
@@ -118,11 +121,10 @@ Response handle_explain(ServerContext& ctx, const Request& req) {
     out_hits.push_back(std::move(hit));
   }
   Response r;
-  r.body = json{{"normalized", norm.text},
-                {"transforms", std::move(transforms)},
-                {"hits", std::move(out_hits)},
-                {"rules_version", rules->version()}}
-               .dump(-1, ' ', false, json::error_handler_t::replace);
+  r.body = dump_json(json{{"normalized", norm.text},
+                          {"transforms", std::move(transforms)},
+                          {"hits", std::move(out_hits)},
+                          {"rules_version", rules->version()}});
   return r;
 }
 

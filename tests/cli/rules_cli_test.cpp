@@ -1,7 +1,12 @@
 // `vigil rules lint|test` and `vigil explain`, run as the user runs them.
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
+
 #include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <fstream>
 
 #include "cli_run.h"
 
@@ -115,4 +120,24 @@ TEST_CASE("--help works on every command") {
     CHECK(r.exit_code == 0);
     CHECK(r.out.find("--rules") != std::string::npos);
   }
+}
+
+TEST_CASE(
+    "vigil rules lint --json on a pack with a byte that is not UTF-8 prints JSON, not an abort") {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / ("vigil-bad-byte-" + std::to_string(::getpid()));
+  fs::create_directories(dir / "en");
+  fs::copy_file(VIGIL_SOURCE_DIR "/rules/stages.yaml", dir / "stages.yaml",
+                fs::copy_options::overwrite_existing);
+  std::ofstream(dir / "en" / "bad.yaml", std::ios::binary)
+      << "pack: bad\nlanguage: en\nrules:\n  - id: bad.\xff.rule\n    stage: access\n    weight: "
+         "0.5\n"
+         "    description: x\n    patterns:\n      - regex: 'hello'\n";
+  const auto j = run_vigil("rules lint --json '" + dir.string() + "'");
+  fs::remove_all(dir);
+  CHECK(j.exit_code == 1);
+  const auto doc = nlohmann::json::parse(j.out);
+  REQUIRE(doc["errors"].size() > 0);
+  CHECK(doc["errors"][0]["rule"].get<std::string>().find("\xEF\xBF\xBD") !=
+        std::string::npos);  // U+FFFD
 }
