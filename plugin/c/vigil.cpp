@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "plugin/c/engine_config.h"
+#include "plugin/common/json_text.h"
 #include "plugin/engine/engine.h"
 #include "plugin/engine/message_json.h"
 
@@ -38,7 +39,7 @@ void set_err(char** err, const std::string& text) {
 // The sidecar's error body for one bad message (server/README.md: {"error": {...}}).
 std::string error_body(const vigil::Error& e) {
   nlohmann::json j = {{"error", {{"code", e.code}, {"message", e.message}, {"field", e.field}}}};
-  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return vigil::dump_json(j);
 }
 
 }  // namespace
