@@ -27,6 +27,7 @@ packages=(
   libyaml-cpp-dev libicu-dev libopencc-dev opencc libsqlite3-dev sqlite3 libcli11-dev
   libbenchmark-dev libssl-dev curl python3
   chromium
+  clang libclang-rt-14-dev
 )
 # The console's browser tests (tests/browser/) run on Node.js 20 or later with npm.
 command -v node >/dev/null || packages+=(nodejs npm)

@@ -18,11 +18,6 @@ namespace net = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 
-namespace {
-
-// Large enough for any sane header block; a bigger one gets 431.
-constexpr uint32_t kHeaderLimit = 16 * 1024;
-
 Request view_of(const http::request<http::string_body>& req, bool loopback) {
   Request r;
   r.method = req.method();
@@ -39,8 +34,6 @@ Request view_of(const http::request<http::string_body>& req, bool loopback) {
   if (etag != req.end()) r.if_none_match = std::string_view(etag->value().data(), etag->value().size());
   return r;
 }
-
-}  // namespace
 
 HttpSession::HttpSession(net::ip::tcp::socket socket, ServerContext& ctx)
     : socket_(std::move(socket)), ctx_(ctx), watchdog_(socket_.get_executor()) {

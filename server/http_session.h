@@ -32,6 +32,12 @@
 
 namespace vigil::server {
 
+// Large enough for any sane header block; a bigger one gets 431.
+inline constexpr uint32_t kHeaderLimit = 16 * 1024;
+
+// The handler's view of a parsed request (borrows from `req`).
+Request view_of(const boost::beast::http::request<boost::beast::http::string_body>& req, bool loopback);
+
 class HttpSession : public std::enable_shared_from_this<HttpSession>, public Drainable {
  public:
   HttpSession(boost::asio::ip::tcp::socket socket, ServerContext& ctx);

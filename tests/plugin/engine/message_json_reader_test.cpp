@@ -9,65 +9,13 @@
 #include <random>
 
 #include "plugin/engine/message_json.h"
+#include "tests/plugin/engine/message_json_oracle.h"
 
 namespace vigil {
 namespace {
 
 using nlohmann::json;
-
-// The tree path: what the sidecar did before the streaming reader, kept as the oracle.
-Result<Message> tree_message(std::string_view text, const MessageLimits& limits) {
-  json j = json::parse(text, nullptr, false);
-  if (j.is_discarded()) return json_syntax_error(text);
-  return message_from_json(j, limits);
-}
-
-Status<> tree_batch(std::string_view text, const MessageLimits& limits, size_t max_batch, MessageBatch& out) {
-  json root = json::parse(text, nullptr, false);
-  if (root.is_discarded()) return json_syntax_error(text);
-  const json* items = nullptr;
-  std::string prefix;
-  out.shape = MessageBatch::Shape::kOne;
-  if (root.is_array()) {
-    out.shape = MessageBatch::Shape::kArray;
-    items = &root;
-  } else if (root.is_object() && root.contains("messages")) {
-    out.shape = MessageBatch::Shape::kWrapped;
-    for (auto it = root.begin(); it != root.end(); ++it)
-      if (it.key() != "messages") return Error("message.unknown_field", "a batch holds only \"messages\"").for_field(it.key());
-    items = &root["messages"];
-    if (!items->is_array()) return Error("message.bad_type", "messages must be an array of messages").for_field("messages");
-    prefix = "messages";
-  } else if (!root.is_object()) {
-    return Error("message.not_object", "the body must be a message object, {\"messages\": [...]} or an array");
-  }
-  const size_t n = items ? items->size() : 1;
-  if (n > max_batch)
-    return Error("request.batch_too_large",
-                 std::to_string(n) + " messages is more than the limit of " + std::to_string(max_batch))
-        .for_field(prefix);
-  out.messages.clear();
-  for (size_t i = 0; i < n; ++i) {
-    Result<Message> m = message_from_json(items ? (*items)[i] : root, limits);
-    if (!m) {
-      Error e = std::move(m).error();
-      if (items) {
-        std::string where = prefix + "[" + std::to_string(i) + "]";
-        e.field = e.field.empty() ? where : where + "." + e.field;
-      }
-      return e;
-    }
-    out.messages.push_back(std::move(m).value());
-  }
-  return {};
-}
-
-bool same(const Message& a, const Message& b) {
-  return a.conversation_id == b.conversation_id && a.message_id == b.message_id && a.sender_id == b.sender_id &&
-         a.recipient_ids == b.recipient_ids && a.ts_ms == b.ts_ms && a.text == b.text &&
-         a.sender_age_band == b.sender_age_band && a.sender_account_age_days == b.sender_account_age_days &&
-         a.channel == b.channel;
-}
+using namespace test;  // the tree oracle
 
 // Concatenation by append: GCC 12 warns (-Wrestrict, a false positive) on some
 // `"literal" + std::string` chains.
@@ -76,8 +24,6 @@ std::string cat(std::initializer_list<std::string_view> parts) {
   for (std::string_view p : parts) s += p;
   return s;
 }
-
-std::string show(const Error& e) { return e.code + " @" + e.field + ": " + e.message; }
 
 const MessageLimits kLimits{40, 12, 3};
 
