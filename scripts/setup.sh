@@ -28,6 +28,7 @@ packages=(
   libbenchmark-dev libssl-dev curl python3
   chromium
   clang libclang-rt-14-dev
+  prosody python3-slixmpp   # tests/e2e: a real chat server and XMPP clients (plugin/prosody)
 )
 # The console's browser tests (tests/browser/) run on Node.js 20 or later with npm.
 command -v node >/dev/null || packages+=(nodejs npm)
