@@ -267,6 +267,8 @@ async def scenario(args, tmp, procs):
     ingest_token, moderate_token = "e2e-ingest-" + os.urandom(6).hex(), "e2e-moderate-" + os.urandom(6).hex()
     # The sidecar starts (loading the rules) while Prosody is set up.
     sidecar_port, port = free_port(), free_port()
+    while port == sidecar_port:
+        port = free_port()
     sidecar = start_sidecar(procs, args.vigil, os.path.join(args.source_dir, "rules"), tmp, sidecar_port,
                             ingest_token, moderate_token, args.rules_cache)
     config_path = os.path.join(tmp, "prosody.cfg.lua")
@@ -345,6 +347,7 @@ async def scenario(args, tmp, procs):
 
         # 3. Sidecar down: fail-open delivers (and counts), fail-closed holds.
         procs.stop(sidecar, "vigil serve")
+        check(sidecar.returncode == 0, "the sidecar drained and exited 0 on SIGTERM")
         check(await exchange(ann, ben, "running five minutes late") == "delivered", "fail-open host delivers")
         check(await exchange(dana, ann, "running five minutes late too") == "held", "fail-closed host holds")
         with open(os.path.join(tmp, "prosody.log"), errors="replace") as f:
