@@ -117,8 +117,10 @@ local function send_notice(conversation_id, to)
 	module:send(notice_stanza(to, nudge_notice));
 end
 
--- Who gets the safety notice: everyone in the conversation but the suspect.
+-- Who gets the safety notice: everyone in the conversation but the suspect (the sender
+-- when the verdict names none).
 local function notice_targets(ctx, suspect)
+	suspect = suspect or ctx.sender;
 	local targets = {};
 	if ctx.channel == "dm" then
 		for _, who in ipairs({ ctx.sender, ctx.peer }) do

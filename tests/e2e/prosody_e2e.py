@@ -93,7 +93,14 @@ def start_sidecar(procs, vigil, rules, tmp, port, ingest_token, moderate_token, 
     if rules_cache and os.path.isdir(rules_cache):
         # Compiled rules from the other tests of this build, so the sidecar starts in a
         # second instead of compiling the shipped packs; a stale file is just not used.
-        shutil.copytree(rules_cache, os.path.join(data_dir, "hs-cache"))
+        # Only finished files (*.hsdb); one that goes away meanwhile is skipped.
+        os.makedirs(os.path.join(data_dir, "hs-cache"))
+        for name in os.listdir(rules_cache):
+            if name.endswith(".hsdb"):
+                try:
+                    shutil.copy(os.path.join(rules_cache, name), os.path.join(data_dir, "hs-cache", name))
+                except OSError:
+                    pass
     log = open(os.path.join(tmp, "vigil.log"), "wb")
     return procs.start("vigil serve", [vigil, "serve", "--listen", f"127.0.0.1:{port}", "--rules", rules,
                                        "--data-dir", data_dir],
