@@ -67,7 +67,7 @@ const char* vigil_status_string(int status) {
   }
 }
 
-const char* vigil_version(void) { return "0.1.0"; }
+const char* vigil_version(void) { return VIGIL_VERSION; }
 
 vigil_engine* vigil_engine_new(const char* config_path, char** err) {
   if (err != nullptr) *err = nullptr;

@@ -157,6 +157,8 @@ TEST_CASE(
 
   CHECK(std::string(vigil_status_string(VIGIL_BAD_MESSAGE)) == "bad_message");
   CHECK(std::string(vigil_status_string(99)) == "unknown");
+  CHECK(std::string(vigil_version()).find('.') !=
+        std::string::npos);  // the project's version, "0.1.0"
   vigil_free(nullptr);
   vigil_engine_free(nullptr);
   CHECK(vigil_engine_reload(nullptr, nullptr) == VIGIL_INVALID_ARGUMENT);
