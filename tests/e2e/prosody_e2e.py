@@ -8,6 +8,7 @@ Checks, in order:
      delivered until the sidecar says review: the child gets the nudge notice, held
      messages never arrive and their sender is told only that they could not be
      delivered; the sidecar's view of the conversation names the adult as the suspect;
+     the adult's lines in a group chat with the child are held there too;
   3. with the sidecar stopped, a fail-open host delivers and a fail-closed host holds.
 Every process it starts is stopped by its own PID at the end, pass or fail.
 
@@ -238,15 +239,15 @@ def make_client_class():
     return Client
 
 
-async def exchange(sender, recipient, text, timeout=10):
-    """Sends one chat message; "delivered" when the recipient got it intact, "held" when
-    the sender got an error for it instead."""
+async def exchange(sender, recipient, text, room=None, timeout=10):
+    """Sends one chat message (to `room` when given, as group chat); "delivered" when the
+    recipient got it intact, "held" when the sender got an error for it instead."""
     mid = sender.new_id()
-    msg = sender.make_message(mto=recipient.boundjid.bare, mbody=text, mtype="chat")
+    msg = sender.make_message(mto=room or recipient.boundjid.bare, mbody=text, mtype="groupchat" if room else "chat")
     msg["id"] = mid
     before = len(recipient.received)
     msg.send()
-    me = sender.boundjid.bare
+    me = room or sender.boundjid.bare
 
     def arrived():
         return any(f == me and b == text for f, b, _, _ in recipient.received[before:])
@@ -320,22 +321,41 @@ async def scenario(args, tmp, procs):
         # allow, watch nudge, review hold, urgent escalate -> held by default).
         conv_id = "xmpp:dm:" + " ".join(sorted([ben.boundjid.bare, kid.boundjid.bare]))
         conv_url = f"{url}/v1/conversations/{urllib.parse.quote(conv_id, safe='')}"
-        levels, held_texts = [], []
-        for a, b, text in fixture["grooming"]:
-            outcome = await exchange(clients[a], clients[b], text)
+        levels, held = [], []  # held: (where from, text)
+
+        async def step(a, b, text, conv_url, room=None):
+            """One fixture line, checked against the level the sidecar now has."""
+            outcome = await exchange(clients[a], clients[b], text, room=room)
             level = http_json(conv_url, moderate_token)["level"]
             levels.append(level)
-            say(f"  {a} -> {b}: {level}, {outcome}")
+            say(f"  {a} -> {room or b}: {level}, {outcome}")
             want = "held" if level in ("review", "urgent") else "delivered"
             check(outcome == want, f"a message at {level} is {want}")
             if outcome == "held":
-                held_texts.append(text)
-            if level == "watch" and a == "ben":
+                held.append((room or clients[a].boundjid.bare, text))
+            return level
+
+        for a, b, text in fixture["grooming"]:
+            if await step(a, b, text, conv_url) == "watch" and a == "ben":
                 check(await kid.wait_for(lambda: notices(kid), 5), "the child got the nudge safety notice")
         check("watch" in levels and ("review" in levels or "urgent" in levels),
               "the fixture goes through watch (nudge) to review (hold)")
+
+        # The adult's lines again, in a group chat with the child: held there too.
+        club = f"club@{MUC_HOST}"
+        for c, nick in ((kid, "kid"), (ben, "ben")):
+            await asyncio.wait_for(c.plugin["xep_0045"].join_muc_wait(club, nick), 10)
+        club_url = f"{url}/v1/conversations/{urllib.parse.quote('xmpp:room:' + club, safe='')}"
+        levels.clear()
+        notices_before = len(notices(kid))
+        for a, b, text in fixture["grooming"]:
+            if a == "ben":
+                await step(a, b, text, club_url, room=club)
+        check("review" in levels or "urgent" in levels, "the group chat reaches review: messages held in the room")
+        check("watch" not in levels or await kid.wait_for(lambda: len(notices(kid)) > notices_before, 5),
+              "the child in the room got the nudge notice")
         await asyncio.sleep(0.5)
-        check(not any(b in held_texts for _, b, _, _ in kid.received), "no held message reached the child")
+        check(not any((f, b) in held for f, b, _, _ in kid.received), "no held message reached the child")
         kid_notices = notices(kid)
         check(any(lang == "zh" and "安全提示" in text for lang, text in kid_notices[0][2].items()),
               "the notice carries the Chinese text too")
