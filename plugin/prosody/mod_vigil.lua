@@ -184,6 +184,7 @@ local function ask_sidecar(payload)
 	end);
 	wait();
 	timer.stop(timer_id);
+	if code == "timeout" then return nil, "timeout after " .. timeout .. " s"; end
 	if code ~= 200 then
 		return nil, code == 0 and ("unreachable: " .. tostring(body)) or ("HTTP " .. tostring(code));
 	end

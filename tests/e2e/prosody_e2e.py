@@ -9,7 +9,9 @@ Checks, in order:
      messages never arrive and their sender is told only that they could not be
      delivered; the sidecar's view of the conversation names the adult as the suspect;
      the adult's lines in a group chat with the child are held there too;
-  3. with the sidecar stopped, a fail-open host delivers and a fail-closed host holds.
+  3. with the sidecar stopped, a fail-open host delivers and a fail-closed host holds;
+  4. a sidecar that never answers costs vigil_timeout, and meanwhile other users'
+     messages flow (Prosody's event loop is not blocked).
 Every process it starts is stopped by its own PID at the end, pass or fail.
 
   prosody_e2e.py --vigil build/vigil --source-dir .      (exit 0 pass, 1 fail, 77 skip)
@@ -30,7 +32,8 @@ import urllib.parse
 import urllib.request
 
 SKIP = 77
-HOST, CLOSED_HOST, MUC_HOST = "vigil.test", "closed.test", "rooms.vigil.test"
+HOST, CLOSED_HOST, SLOW_HOST, MUC_HOST = "vigil.test", "closed.test", "slow.test", "rooms.vigil.test"
+SLOW_TIMEOUT = 2  # vigil_timeout on SLOW_HOST, whose "sidecar" accepts and never answers
 HOLD_TEXT = "This message could not be delivered."
 NOTICE_MARK = "Safety notice"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -121,7 +124,7 @@ def wait_sidecar(p, tmp):
     raise Failure(f"vigil serve did not start: {line!r}, see {tmp}/vigil.log")
 
 
-def prosody_config(tmp, plugin_dir, port, sidecar_url, token):
+def prosody_config(tmp, plugin_dir, port, sidecar_url, silent_url, token):
     return f"""
 run_as_root = true
 pidfile = "{tmp}/prosody.pid"
@@ -153,6 +156,11 @@ vigil_age_bands = {{ ["kid@{HOST}"] = "minor" }}
 VirtualHost "{HOST}"
 
 VirtualHost "{CLOSED_HOST}"
+    vigil_fail_closed = true
+
+VirtualHost "{SLOW_HOST}"
+    vigil_url = "{silent_url}"
+    vigil_timeout = {SLOW_TIMEOUT}
     vigil_fail_closed = true
 
 Component "{MUC_HOST}" "muc"
@@ -279,12 +287,17 @@ async def scenario(args, tmp, procs):
         port = free_port()
     sidecar = start_sidecar(procs, args.vigil, os.path.join(args.source_dir, "rules"), tmp, sidecar_port,
                             ingest_token, moderate_token, args.rules_cache)
+    # A "sidecar" that accepts connections (the kernel's backlog) and never answers.
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(16)
     config_path = os.path.join(tmp, "prosody.cfg.lua")
     with open(config_path, "w") as f:
         f.write(prosody_config(tmp, os.path.join(args.source_dir, "plugin", "prosody"), port,
-                               f"http://127.0.0.1:{sidecar_port}", ingest_token))
+                               f"http://127.0.0.1:{sidecar_port}", f"http://127.0.0.1:{silent.getsockname()[1]}",
+                               ingest_token))
     users = [("ann", HOST, "pw-ann"), ("ben", HOST, "pw-ben"), ("kid", HOST, "pw-kid"),
-             ("dana", CLOSED_HOST, "pw-dana")]
+             ("dana", CLOSED_HOST, "pw-dana"), ("eve", SLOW_HOST, "pw-eve")]
     start_prosody(procs, tmp, config_path, port, users)
     url = wait_sidecar(sidecar, tmp)
     say(f"sidecar listening at {url}")
@@ -296,7 +309,7 @@ async def scenario(args, tmp, procs):
         clients[user] = c
     try:
         await asyncio.wait_for(asyncio.gather(*(c.started for c in clients.values())), 30)
-        ann, ben, kid, dana = (clients[u] for u in ("ann", "ben", "kid", "dana"))
+        ann, ben, kid, dana, eve = (clients[u] for u in ("ann", "ben", "kid", "dana", "eve"))
         with open(os.path.join(args.source_dir, "tests", "e2e", "fixtures", "grooming_chat.json")) as f:
             fixture = json.load(f)
 
@@ -380,10 +393,24 @@ async def scenario(args, tmp, procs):
         with open(os.path.join(tmp, "prosody.log"), errors="replace") as f:
             log = f.read()
         check("delivered (fail-open)" in log and "held (fail-closed)" in log, "both failures are logged")
+
+        # 4. A sidecar that never answers: the check gives up after vigil_timeout, and
+        # while it waits Prosody goes on serving everyone else.
+        started = time.monotonic()
+        slow = asyncio.ensure_future(exchange(eve, ann, "are you there?", timeout=SLOW_TIMEOUT + 10))
+        await asyncio.sleep(0.2)
+        check(await exchange(ann, ben, "see you friday") == "delivered" and not slow.done(),
+              "while one check waits for the sidecar, other users' messages are delivered")
+        check(await slow == "held", "no answer within vigil_timeout: held (fail-closed host)")
+        waited = time.monotonic() - started
+        check(SLOW_TIMEOUT - 0.5 <= waited <= SLOW_TIMEOUT + 5, f"the hold came after the timeout ({waited:.1f} s)")
+        with open(os.path.join(tmp, "prosody.log"), errors="replace") as f:
+            check(f"sidecar check failed (timeout after {SLOW_TIMEOUT} s)" in f.read(), "the timeout is logged")
     finally:
         for c in clients.values():
             c.disconnect(wait=1)
         await asyncio.sleep(0.3)
+        silent.close()
 
 
 def main():
