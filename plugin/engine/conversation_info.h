@@ -22,8 +22,8 @@ struct ParticipantInfo {
   AgeBand age_band = AgeBand::kUnknown;  // the platform's band, else from a disclosed age
   int32_t disclosed_age = -1;            // last age this sender disclosed, -1 when none
   bool new_account = false;              // account younger than the scorer's threshold
-  bool eligible = true;      // false: a known minor while another participant is adult/unknown
-  uint32_t messages = 0;     // messages scored from this sender (saturates at 65535)
+  bool eligible = true;   // false: a platform minor while another participant is not one
+  uint32_t messages = 0;  // messages scored from this sender (saturates at 65535)
   std::vector<std::pair<std::string, double>> stages;  // decayed evidence per stage, >0 only
 };
 
@@ -42,9 +42,9 @@ struct ConversationInfo {
   double risk = 0;                 // the conversation's current risk, 0..100
   Level level = Level::kNone;
   Action action = Action::kAllow;
-  std::string suspect_id;          // empty below watch
-  bool coercion = false;           // a coercion hit was seen: urgent for good
-  uint64_t messages = 0;           // messages scored in this conversation
+  std::string suspect_id;  // empty below watch
+  bool coercion = false;   // unambiguous coercion was seen: urgent for good
+  uint64_t messages = 0;   // messages scored in this conversation
   int64_t first_ts_ms = 0;
   int64_t last_ts_ms = 0;
   std::vector<ParticipantInfo> participants;

@@ -33,6 +33,7 @@ struct RuleInfo {
   int stage = -1;
   double weight = 0;
   bool shadow = false;
+  bool urgent = false;
 };
 
 // The rules and the scorer built from the same load: swapped together on reload.
@@ -56,8 +57,8 @@ Result<std::shared_ptr<const Snapshot>, Errors> build_snapshot(std::shared_ptr<c
   auto snap = std::make_shared<Snapshot>(Snapshot{std::move(rules), Scorer(std::move(cfg).value()), {}, layout, 0});
   for (const Rule& r : snap->rules->rules()) {
     const uint64_t h = hash_id(r.id.data(), r.id.size());
-    snap->info.push_back({static_cast<uint16_t>(h ^ (h >> 16) ^ (h >> 32) ^ (h >> 48)), r.stage_index, r.weight,
-                          r.status == RuleStatus::kShadow});
+    snap->info.push_back({static_cast<uint16_t>(h ^ (h >> 16) ^ (h >> 32) ^ (h >> 48)),
+                          r.stage_index, r.weight, r.status == RuleStatus::kShadow, r.urgent});
   }
   snap->generation = ++g_generation;
   return std::shared_ptr<const Snapshot>(std::move(snap));
@@ -225,6 +226,7 @@ Result<Verdict> Engine::Impl::process(const Message& m, Explanation* explain) {
     sh.weight = ri.weight;
     sh.age = h.age;
     sh.shadow = ri.shadow;
+    sh.urgent = ri.urgent;
     t.score_hits.push_back(sh);
   }
 

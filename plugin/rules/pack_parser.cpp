@@ -223,8 +223,8 @@ std::optional<RuleSource> parse_rule(const YAML::Node& r, const PackSource& pack
   report.set_rule(src.rule.id);
   const size_t before = report.count();
   report.check_keys(r,
-                    {"id", "stage", "weight", "description", "status", "patterns", "unless", "examples",
-                     "grade_offset"},
+                    {"id", "stage", "weight", "description", "status", "patterns", "unless",
+                     "examples", "grade_offset", "urgent"},
                     "a rule");
   if (src.rule.id.empty()) report.require(r, "id", "a rule");
   if (auto s = report.require(r, "stage", "a rule")) {
@@ -241,6 +241,17 @@ std::optional<RuleSource> parse_rule(const YAML::Node& r, const PackSource& pack
     if (v && !status) report.at(st, "rules.bad_value", "'status' must be stable, shadow or deprecated, not '" + *v + "'");
   }
   parse_number_fields(r, src, report);
+  if (YAML::Node u = r["urgent"]; u.IsDefined()) {
+    bool v = false;
+    try {
+      v = u.as<bool>();
+    } catch (const YAML::Exception&) {
+      report.at(u, "rules.bad_value", "'urgent' must be true or false");
+    }
+    if (v && src.rule.stage == kAgeSignalStage)
+      report.at(u, "rules.bad_value", "an age_signal rule cannot be 'urgent' (it scores nothing)");
+    src.rule.urgent = v;
+  }
   if (auto p = report.require(r, "patterns", "a rule")) {
     parse_patterns(*p, "patterns", lists, report, src.rule.patterns, src.pattern_marks);
     if (p->IsSequence() && p->size() == 0) report.at(*p, "rules.empty_pattern", "'patterns' is empty");

@@ -35,7 +35,11 @@ struct Rule {
   // age_signal rules with a (?P<grade>...) group: age = grade + grade_offset.
   int grade_offset = 0;
   RuleStatus status = RuleStatus::kStable;
-  std::string file;         // where it was defined, for errors and explain
+  // Unambiguous coercion (threats to expose or share, demands tied to a secret): a scored
+  // hit makes the conversation urgent at once (plugin/scoring/scorer.h). Never on
+  // age_signal rules.
+  bool urgent = false;
+  std::string file;  // where it was defined, for errors and explain
   int line = 0;
   std::vector<std::string> patterns;  // expanded regexes (lists substituted), normalised-text form
   std::vector<std::string> unless;    // expanded regexes that veto a match in the same message

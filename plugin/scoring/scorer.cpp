@@ -110,6 +110,8 @@ ScoreOutcome Scorer::score(ConversationState& s, const SenderInfo& sender, std::
   const int i = find_or_add(s, sender.id_hash, added);
   if (explain) explain->sender = i;
   bool urgent_hit = false;
+  bool stage_urgent_hit = false;  // a hit of a stage with urgent_with_stages
+  int urgent_with = 0;            // the smallest such N among this message's hits
   if (i >= 0) {
     ParticipantState& p = s.p[i];
     if (p.messages < UINT16_MAX) ++p.messages;
@@ -120,8 +122,14 @@ ScoreOutcome Scorer::score(ConversationState& s, const SenderInfo& sender, std::
     }
     for (const ScoreHit& h : hits) {
       apply_hit(p, h, explain);
-      urgent_hit = urgent_hit || (!h.shadow && h.stage >= 0 && c_.stages[h.stage].urgent);
+      if (h.shadow || h.stage < 0) continue;
+      urgent_hit = urgent_hit || h.urgent;
+      if (const int n = c_.stages[h.stage].urgent_with_stages; n > 0) {
+        urgent_with = stage_urgent_hit ? std::min(urgent_with, n) : n;
+        stage_urgent_hit = true;
+      }
     }
+    if (stage_urgent_hit && reached_stages(p) >= urgent_with) urgent_hit = true;
   } else if (explain) {
     for (const ScoreHit& h : hits) {
       auto& part = explain->hits.emplace_back();
@@ -179,7 +187,9 @@ ScoreOutcome Scorer::evaluate(const ConversationState& s, Explanation* explain) 
     explain->risk = out.risk;
     explain->urgent_sticky = sticky;
     if (sticky)
-      explain->reason = "an urgent-stage (coercion) hit made the conversation urgent; it stays urgent";
+      explain->reason =
+          "unambiguous coercion (an urgent rule, or coercion on top of other stages) made the conversation "
+          "urgent; it stays urgent";
     else if (out.level == Level::kNone)
       explain->reason = "risk " + fmt2(out.risk) + " is below watch (" + fmt2(c_.levels[1].min_risk) + ")";
     else
@@ -198,11 +208,27 @@ AgeStatus Scorer::age_status(const ParticipantState& p) const {
   return AgeStatus::kUnknown;  // disclosed both sides of adult_age: believe neither
 }
 
+AgeStatus Scorer::sender_status(const ParticipantState& p) const {
+  // A claim of youth is what a groomer posing as a peer says: it must not lower his own
+  // score, so only the platform can make a sender a minor here.
+  const AgeStatus a = age_status(p);
+  return a == AgeStatus::kMinor && p.band != static_cast<uint8_t>(AgeBand::kMinor) ? AgeStatus::kUnknown : a;
+}
+
 bool Scorer::eligible(const ConversationState& s, int i) const {
-  if (i < 0 || age_status(s.p[i]) != AgeStatus::kMinor) return i >= 0;
+  if (i < 0) return false;
+  const auto minor = static_cast<uint8_t>(AgeBand::kMinor);
+  if (s.p[i].band != minor) return true;
   for (int j = 0; j < s.participants; ++j)
-    if (j != i && age_status(s.p[j]) != AgeStatus::kMinor) return false;
+    if (j != i && s.p[j].band != minor) return false;
   return true;
+}
+
+int Scorer::reached_stages(const ParticipantState& p) const {
+  int n = 0;
+  for (size_t k = 0; k < c_.stages.size(); ++k)
+    n += p.evidence[k] >= c_.reach_evidence && p.first_reach[k] > 0;
+  return n;
 }
 
 double Scorer::participant_score(const ConversationState& s, int i, Explanation* explain) const {
@@ -249,7 +275,7 @@ double Scorer::participant_score(const ConversationState& s, int i, Explanation*
     if (explain) explain->multipliers.push_back({name, v});
   };
   if (other_minor) factor("other_minor", c_.m_other_minor);
-  switch (age_status(p)) {
+  switch (sender_status(p)) {
     case AgeStatus::kAdult: factor("sender_adult", c_.m_sender_adult); break;
     case AgeStatus::kMinor: factor("sender_minor", c_.m_sender_minor); break;
     case AgeStatus::kUnknown: factor("sender_unknown", c_.m_sender_unknown); break;

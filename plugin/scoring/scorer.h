@@ -7,15 +7,29 @@
 // and the conversation's risk is 100·(1 − e^(−score/scale)) of its riskiest eligible
 // sender. Every number comes from ScorerConfig (rules/stages.yaml).
 //
-// Ages: `age_signal` hits record the age a sender discloses about THEMSELF; with the
-// platform's age band they make a participant a known minor or adult. A known minor is
-// never the suspect while another participant is adult or unknown; a sender's own age
-// never adds to their score except through the sender_* multipliers.
+// What a sender DOES and what a sender DISCLOSES are kept apart. Stage hits are what
+// the writer does and count against the writer. `age_signal` hits are what the writer
+// discloses about THEMSELF: never stage evidence, only context:
+//  - for the OTHER participants: a disclosed minor age makes the others' scores take the
+//    other_minor multiplier (someone in the chat says they are a child);
+//  - for the writer: a disclosed adult age gives the sender_adult multiplier; a claim of
+//    youth gives nothing at all: it neither shields nor damps (posing as a peer is a
+//    known tactic), so a self-declared 14-year-old is scored like an unknown sender.
+// Only the platform's `age_band: minor` makes a sender a known minor for the scorer:
+// such a sender takes sender_minor and is never the suspect while another participant
+// is not a platform minor. When every participant is a platform minor, or when both
+// sides only claim to be minors, the one who makes the grooming moves is the suspect.
 //
-// Urgent: a scored hit of an `urgent` stage (coercion) from an eligible sender makes the
-// conversation urgent at once and for good (sticky: a threat does not expire as the
-// chat goes quiet; a moderator clears it through the case, not the scorer), and names
-// that sender as the suspect while they stay eligible.
+// Urgent: the conversation becomes urgent at once and for good (sticky: a threat does
+// not expire as the chat goes quiet; a moderator clears it through the case, not the
+// scorer), naming that sender as the suspect while they stay eligible, when an eligible
+// sender's message has
+//  - a scored hit of a rule marked `urgent: true` (unambiguous coercion: threats to
+//    expose or share, demands tied to a secret), or
+//  - a scored hit of a stage with `urgent_with_stages: N` while that sender has then
+//    reached at least N distinct stages (coercion on top of other grooming moves).
+// One ambiguous coercion phrase ("I'll come for you at eight") is neither: it is stage
+// evidence like any other, and one stage alone never reaches `review`.
 //
 // Pure and allocation-free (unless an Explanation is asked for); immutable after
 // construction and thread-safe for concurrent calls on DIFFERENT states. Copyable.
@@ -38,6 +52,7 @@ struct ScoreHit {
   double weight = 1.0;
   int32_t age = -1;       // age_signal: the disclosed age, -1 none
   bool shadow = false;    // reported, never scored
+  bool urgent = false;    // the rule is marked `urgent: true`: unambiguous coercion
 };
 
 struct SenderInfo {
@@ -75,9 +90,19 @@ class Scorer {
   // Decays every participant's evidence to `ts_ms` (no-op when not later than last_ts_ms).
   void decay_to(ConversationState& s, int64_t ts_ms) const;
 
+  // What is known of a participant's age, for context: the platform's band, else the
+  // ages they disclosed (both sides of adult_age: unknown). Feeds other_minor for the
+  // OTHER participants and the conversation's profile.
   AgeStatus age_status(const ParticipantState& p) const;
-  // False for a known minor while another participant is a known adult or unknown.
+  // The age status that sets a sender's OWN multiplier: the platform's band, else a
+  // disclosed adult age; a self-declared minor counts as unknown (a claim of youth never
+  // damps the claimant's score).
+  AgeStatus sender_status(const ParticipantState& p) const;
+  // False only for a platform minor (age_band: minor) while another participant is not
+  // one. A disclosed age never makes a sender ineligible.
   bool eligible(const ConversationState& s, int i) const;
+  // Stages participant `p` has reached (evidence >= reach_evidence).
+  int reached_stages(const ParticipantState& p) const;
   // Participant i's score; fills the score part of `explain` when given.
   double participant_score(const ConversationState& s, int i, Explanation* explain = nullptr) const;
 

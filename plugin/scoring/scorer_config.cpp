@@ -54,16 +54,6 @@ class Reader {
     out = v;
   }
 
-  void flag(const YAML::Node& map, const std::string& path, const char* key, bool& out) {
-    const YAML::Node n = map[key];
-    if (!n) return;
-    try {
-      out = n.as<bool>();
-    } catch (const YAML::Exception&) {
-      fail(n, path + "." + key, path + "." + key + " must be true or false");
-    }
-  }
-
   Errors& errors() { return errors_; }
 
  private:
@@ -112,14 +102,29 @@ void parse_stages(Reader& r, const YAML::Node& node, const std::vector<std::stri
       r.fail(s, path, path + " must be a map with at least `weight`");
       continue;
     }
-    r.known_keys(s, path, {"weight", "cap", "half_life_hours", "urgent"});
+    if (s["urgent"]) {
+      // The old meaning (any hit of the stage is urgent) let one ambiguous phrase make a
+      // conversation urgent; say what replaced it rather than "unknown key".
+      r.fail(s["urgent"], path + ".urgent",
+             path +
+                 ".urgent is gone: mark unambiguous rules `urgent: true` in their pack, and use " +
+                 path + ".urgent_with_stages for a hit of this stage on top of other stages",
+             "scorer.unknown_key");
+    }
+    r.known_keys(s, path, {"weight", "cap", "half_life_hours", "urgent", "urgent_with_stages"});
     StageParams& p = c.stages[i];
     p.cap = default_cap;
     double half_life_h = default_half_life_h;
     r.number(s, path, "weight", 0, 100, p.weight);
     r.number(s, path, "cap", 0.01, 1000, p.cap, false);
     r.number(s, path, "half_life_hours", 0.01, 24.0 * 3650, half_life_h, false);
-    r.flag(s, path, "urgent", p.urgent);
+    double urgent_with = 0;
+    r.number(s, path, "urgent_with_stages", 0, static_cast<double>(names.size()), urgent_with,
+             false);
+    if (urgent_with != std::floor(urgent_with))
+      r.fail(s["urgent_with_stages"], path + ".urgent_with_stages",
+             path + ".urgent_with_stages must be a whole number");
+    p.urgent_with_stages = static_cast<int>(urgent_with);
     p.half_life_ms = half_life_h * kMsPerHour;
     p.decay_per_ms = std::log(2.0) / p.half_life_ms;
   }
@@ -211,7 +216,6 @@ Result<ScorerConfig, Errors> ScorerConfig::parse(std::string_view yaml, const st
     // The benign-look-alike guarantee: one stage alone, however often repeated and in
     // the worst context, stays below review.
     for (const auto& st : c.stages) {
-      if (st.urgent) continue;
       const double worst = c.risk_for(st.weight * st.cap * c.max_multiplier());
       if (worst >= c.levels[static_cast<int>(Level::kReview)].min_risk)
         r.fail(s["stages"][st.name], "scorer.stages." + st.name,

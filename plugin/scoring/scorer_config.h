@@ -4,7 +4,9 @@
 //
 // Parsing validates: unknown keys, missing stage weights, values out of range, and the
 // safety invariant that ONE stage alone (capped evidence, every multiplier at its
-// largest, no multi-stage bonus) cannot reach `review` unless the stage is urgent.
+// largest, no multi-stage bonus) cannot reach `review`: no stage is exempt, coercion
+// included (what makes a conversation urgent at once is a rule's own `urgent` flag, not
+// its stage).
 // Immutable after parse; plain data, copyable, movable.
 #pragma once
 
@@ -24,11 +26,14 @@ inline constexpr int kMaxStages = 8;
 
 struct StageParams {
   std::string name;
-  double weight = 0;          // score per unit of capped evidence
-  double cap = 0;             // evidence counted at most (more still decays from higher)
-  double half_life_ms = 0;    // evidence halves in this time
-  double decay_per_ms = 0;    // ln 2 / half_life_ms, derived
-  bool urgent = false;        // any scored hit of this stage makes the conversation urgent
+  double weight = 0;        // score per unit of capped evidence
+  double cap = 0;           // evidence counted at most (more still decays from higher)
+  double half_life_ms = 0;  // evidence halves in this time
+  double decay_per_ms = 0;  // ln 2 / half_life_ms, derived
+  // > 0: a scored hit of this stage makes the conversation urgent when its sender has
+  // then reached at least this many distinct stages, this one included ("coercion on top
+  // of other stages"). 0: a hit of this stage never makes it urgent by itself.
+  int urgent_with_stages = 0;
 };
 
 struct LevelParams {

@@ -203,8 +203,8 @@ TEST_CASE("conversation() reports risk, suspect, participants and the timeline")
   REQUIRE(info->participants.size() == 2);
   const auto& child = info->participants[1];
   CHECK(child.sender_id == "u-b");
-  CHECK(child.age_band == AgeBand::kMinor);
-  CHECK_FALSE(child.eligible);
+  CHECK(child.age_band == AgeBand::kMinor);  // disclosed: context for the other participant
+  CHECK(child.eligible);                     // only the platform's band exempts a sender
   const auto j = conversation_to_json(*info);
   CHECK(j["participants"][0]["stages"].contains("secrecy"));
   CHECK(j["timeline"].size() == msgs.size());
@@ -224,7 +224,9 @@ TEST_CASE("the context ring keeps only the last N messages") {
 
 TEST_CASE("explain names the hits and multipliers behind a verdict") {
   auto e = make();
-  const auto msgs = classic();
+  auto msgs = classic();
+  for (auto& m : msgs)
+    if (m.sender_id == "u-b") m.sender_age_band = AgeBand::kMinor;  // the platform says so
   Explanation ex;
   for (const auto& m : msgs) {
     ex = Explanation{};

@@ -194,10 +194,12 @@ TEST_CASE("rules.no_examples and rules.bad_value") {
 
   const Errors values = load_errors("bad_value");
   INFO(dump(values));
-  CHECK(values.size() == 3);
+  CHECK(values.size() == 5);
   CHECK(has_error(values, "rules.bad_value", "pack.yaml", 6, "broken.secrecy.negative"));
   CHECK(has_error(values, "rules.bad_value", "pack.yaml", 16, "broken.secrecy.words"));
   CHECK(has_error(values, "rules.bad_value", "pack.yaml", 17, "broken.secrecy.words"));
+  CHECK(has_error(values, "rules.bad_value", "pack.yaml", 27, "broken.secrecy.urgent_word"));
+  CHECK(has_error(values, "rules.bad_value", "pack.yaml", 37, "broken.age.urgent"));
 }
 
 TEST_CASE("rules.no_age_group and a grade group without grade_offset") {

@@ -45,8 +45,10 @@ struct Hits {
   explicit Hits(const Scorer& s) : scorer(s) {}
   const Scorer& scorer;
   std::vector<ScoreHit> list;
-  Hits& add(const std::string& stage, uint32_t rule, double weight = 1.0, int age = -1, bool shadow = false) {
+  Hits& add(const std::string& stage, uint32_t rule, double weight = 1.0, int age = -1,
+            bool shadow = false, bool urgent = false) {
     ScoreHit h;
+    h.urgent = urgent;
     h.rule = rule;
     h.rule_key = static_cast<uint16_t>(rule + 1);
     h.weight = weight;
@@ -78,10 +80,13 @@ TEST_CASE("the shipped scorer configuration parses and keeps single stages below
   auto cfg = ScorerConfig::parse(shipped_yaml(), stage_names(shipped_yaml()));
   REQUIRE(cfg.ok());
   CHECK(cfg->stages.size() == 8);
-  CHECK(cfg->stages[stage_of(Scorer(cfg.value()), "coercion")].urgent);
+  CHECK(cfg->stages[stage_of(Scorer(cfg.value()), "coercion")].urgent_with_stages >= 2);
   CHECK(cfg->stages[stage_of(Scorer(cfg.value()), "trust")].half_life_ms == Approx(120.0 * kHour));
-  for (const auto& st : cfg->stages)
-    if (!st.urgent) CHECK(cfg->risk_for(st.weight * st.cap * cfg->max_multiplier()) < cfg->levels[2].min_risk);
+  // No stage is exempt, coercion included.
+  for (const auto& st : cfg->stages) {
+    INFO(st.name);
+    CHECK(cfg->risk_for(st.weight * st.cap * cfg->max_multiplier()) < cfg->levels[2].min_risk);
+  }
 }
 
 TEST_CASE("scorer configuration errors are data with a field and a line") {
@@ -115,6 +120,24 @@ TEST_CASE("scorer configuration errors are data with a field and a line") {
     for (const auto& e : cfg.error()) fields.push_back(e.field);
     CHECK(std::find(fields.begin(), fields.end(), "scorer.stages.meeting") != fields.end());
     CHECK(std::find(fields.begin(), fields.end(), "levels.urgent") != fields.end());
+  }
+  SECTION("the old stage-level urgent flag is refused with what replaced it") {
+    std::string y = shipped_yaml();
+    const std::string from = "urgent_with_stages: 3}";
+    y.replace(y.find(from), from.size(), "urgent: true}");
+    auto cfg = ScorerConfig::parse(y, names);
+    REQUIRE_FALSE(cfg.ok());
+    CHECK(cfg.error()[0].field == "scorer.stages.coercion.urgent");
+    CHECK(cfg.error()[0].message.find("urgent_with_stages") != std::string::npos);
+  }
+  SECTION("coercion is held to the single-stage rule like every stage") {
+    std::string y = shipped_yaml();
+    const std::string from = "coercion:        {weight: 1.5, cap: 1.5";
+    y.replace(y.find(from), from.size(), "coercion:        {weight: 3.0, cap: 2.0");
+    auto cfg = ScorerConfig::parse(y, names);
+    REQUIRE_FALSE(cfg.ok());
+    CHECK(cfg.error()[0].code == "scorer.single_stage_reaches_review");
+    CHECK(cfg.error()[0].field == "scorer.stages.coercion");
   }
   SECTION("missing sections") {
     auto cfg = ScorerConfig::parse("stages: []\n", names);
@@ -157,7 +180,6 @@ TEST_CASE("the same rule repeating gives diminishing returns; other rules count 
 TEST_CASE("one stage alone never reaches review, however often and in the worst context") {
   const Scorer s = shipped_scorer();
   for (const auto& stage : s.config().stages) {
-    if (stage.urgent) continue;
     ConversationState st;
     s.score(st, who(kChild, AgeBand::kMinor), Hits(s).add("age_signal", 90, 1, 12).list, kT0);
     ScoreOutcome out;
@@ -234,51 +256,151 @@ TEST_CASE("a sender's own disclosed age never makes them a suspect") {
   CHECK(s.age_status(st.p[1]) == AgeStatus::kAdult);
 }
 
-TEST_CASE("a known minor is never the suspect while the other participant is adult or unknown") {
+TEST_CASE("a platform minor is never the suspect while another participant is not one") {
   const Scorer s = shipped_scorer();
   ConversationState st;
   int64_t t = kT0;
-  // The child discloses and asks the very questions a groomer asks; the adult says little.
-  s.score(st, who(kChild), Hits(s).add("age_signal", 1, 1, 12).list, t += 1000);
+  // The child asks the very questions a groomer asks; the other sender says little.
+  s.score(st, who(kChild, AgeBand::kMinor), {}, t += 1000);
   s.score(st, who(kAdult), {}, t += 1000);
   ScoreOutcome out;
   for (const char* stage : {"access", "isolation", "secrecy", "platform_move", "meeting"})
-    out = s.score(st, who(kChild), Hits(s).add(stage, 2).list, t += 1000);
+    out = s.score(st, who(kChild, AgeBand::kMinor), Hits(s).add(stage, 2).list, t += 1000);
   CHECK_FALSE(s.eligible(st, 0));
   CHECK(out.suspect != 0);
   CHECK(out.level == Level::kNone);
-  SECTION("two minors: both may be suspects") {
+  SECTION("the other sender's claim of youth does not make the child eligible") {
     s.score(st, who(kAdult), Hits(s).add("age_signal", 3, 1, 14).list, t += 1000);
-    CHECK(s.eligible(st, 0));
-    out = s.evaluate(st);
-    CHECK(out.top == 0);
+    CHECK_FALSE(s.eligible(st, 0));
+    CHECK(s.eligible(st, 1));
   }
-  SECTION("the platform's band beats a disclosure") {
+  SECTION("two platform minors: both may be suspects") {
+    s.score(st, who(kAdult, AgeBand::kMinor), {}, t += 1000);
+    CHECK(s.eligible(st, 0));
+    CHECK(s.evaluate(st).top == 0);
+  }
+  SECTION("the platform's adult band ends the exemption") {
     s.score(st, who(kChild, AgeBand::kAdult), {}, t += 1000);
-    CHECK(s.eligible(st, 0));
-  }
-  SECTION("ages disclosed on both sides of 18 count as unknown") {
-    s.score(st, who(kChild), Hits(s).add("age_signal", 4, 1, 19).list, t += 1000);
-    CHECK(s.age_status(st.p[0]) == AgeStatus::kUnknown);
     CHECK(s.eligible(st, 0));
   }
 }
 
-TEST_CASE("a coercion hit is urgent at once and stays urgent") {
+TEST_CASE("a disclosure is context for the others, never evidence against its writer") {
+  const Scorer s = shipped_scorer();
+  ConversationState st;
+  ScoreOutcome out;
+  for (int i = 0; i < 5; ++i)
+    out = s.score(st, who(kChild), Hits(s).add("age_signal", 1, 1, 13).list, kT0 + i);
+  for (float e : st.p[0].evidence) CHECK(e == 0);
+  CHECK(out.risk == 0);
+  CHECK(out.suspect == -1);
+  // The disclosure raises the OTHER participant's score (other_minor) ...
+  Explanation ex;
+  s.score(st, who(kAdult), Hits(s).add("isolation", 2).add("secrecy", 3).list, kT0 + 10, &ex);
+  CHECK(ex.subject == 1);
+  CHECK(ex.multiplier == Approx(s.config().m_other_minor * s.config().m_sender_unknown));
+  // ... and never its writer's own.
+  CHECK(s.participant_score(st, 0) == 0);
+}
+
+TEST_CASE("a sender's own claim of youth never shields or damps what he does") {
+  const Scorer s = shipped_scorer();
+  auto run = [&](int claimed_age, Explanation* ex = nullptr) {
+    ConversationState st;
+    int64_t t = kT0;
+    s.score(st, who(kChild), Hits(s).add("age_signal", 1, 1, 13).list, t += 1000);
+    if (claimed_age >= 0)
+      s.score(st, who(kAdult), Hits(s).add("age_signal", 2, 1, claimed_age).list, t += 1000);
+    ScoreOutcome out;
+    uint32_t r = 10;
+    for (const char* stage : {"access", "trust", "isolation", "secrecy", "platform_move"}) {
+      if (ex) *ex = Explanation{};
+      out = s.score(st, who(kAdult), Hits(s).add(stage, r++).list, t += 1000, ex);
+    }
+    CHECK(s.eligible(st, 1));
+    return out;
+  };
+  const ScoreOutcome unknown = run(-1);
+  Explanation ex;
+  const ScoreOutcome posing = run(14, &ex);
+  CHECK(posing.level >= Level::kReview);
+  CHECK(posing.suspect == 1);
+  CHECK(posing.risk == Approx(unknown.risk));
+  for (const auto& m : ex.multipliers) CHECK(m.name != "sender_minor");
+  CHECK(ex.excluded.empty());
+  SECTION("both sides claim to be minors: the one making the moves is the suspect") {
+    // The child's claim (13) and his (14) are both context for the other side; the
+    // child's few ordinary hits do not outweigh his moves.
+    ConversationState st;
+    int64_t t = kT0;
+    s.score(st, who(kChild), Hits(s).add("age_signal", 1, 1, 13).add("access", 5).list, t += 1000);
+    s.score(st, who(kAdult), Hits(s).add("age_signal", 2, 1, 14).list, t += 1000);
+    ScoreOutcome out;
+    uint32_t r = 20;
+    for (const char* stage : {"trust", "isolation", "secrecy", "platform_move"})
+      out = s.score(st, who(kAdult), Hits(s).add(stage, r++).list, t += 1000);
+    CHECK(out.suspect == 1);
+    CHECK(out.level >= Level::kReview);
+  }
+}
+
+TEST_CASE("an urgent rule's hit is urgent at once and stays urgent") {
   const Scorer s = shipped_scorer();
   ConversationState st;
   s.score(st, who(kChild), Hits(s).add("age_signal", 1, 1, 15).list, kT0);
-  ScoreOutcome out = s.score(st, who(kAdult), Hits(s).add("coercion", 2).list, kT0 + 1000);
+  ScoreOutcome out =
+      s.score(st, who(kAdult), Hits(s).add("coercion", 2, 4.0, -1, false, true).list, kT0 + 1000);
   CHECK(out.level == Level::kUrgent);
   CHECK(out.suspect == 1);
   CHECK(out.risk >= s.config().levels[3].min_risk);
   out = s.score(st, who(kChild), {}, kT0 + 1000 + 30 * 24 * kHour);
   CHECK(out.level == Level::kUrgent);
   CHECK(out.suspect == 1);
-  SECTION("from a known minor talking to an unknown adult it is not") {
+  SECTION("from a platform minor talking to an unknown sender it is not") {
     ConversationState st2;
     s.score(st2, who(kAdult), {}, kT0);
-    out = s.score(st2, who(kChild, AgeBand::kMinor), Hits(s).add("coercion", 2).list, kT0);
+    out = s.score(st2, who(kChild, AgeBand::kMinor),
+                  Hits(s).add("coercion", 2, 4.0, -1, false, true).list, kT0);
+    CHECK(out.level < Level::kUrgent);
+  }
+  SECTION("a shadow urgent rule is not") {
+    ConversationState st2;
+    out = s.score(st2, who(kAdult), Hits(s).add("coercion", 2, 4.0, -1, true, true).list, kT0);
+    CHECK(out.level == Level::kNone);
+  }
+}
+
+TEST_CASE("one ambiguous coercion hit is neither urgent nor review, however heavy and repeated") {
+  const Scorer s = shipped_scorer();
+  ConversationState st;
+  // Worst context: a platform minor in the chat, an adult on a new account.
+  s.score(st, who(kChild, AgeBand::kMinor), {}, kT0);
+  ScoreOutcome out;
+  for (int i = 0; i < 5; ++i)
+    out = s.score(st, who(kAdult, AgeBand::kAdult, 2), Hits(s).add("coercion", 7, 4.0).list,
+                  kT0 + i * 1000);
+  CHECK(out.level < Level::kReview);
+  CHECK_FALSE(st.flags & ConversationState::kUrgentSticky);
+}
+
+TEST_CASE("coercion on top of other stages of the same sender is urgent") {
+  const Scorer s = shipped_scorer();
+  const int need = s.config().stages[stage_of(s, "coercion")].urgent_with_stages;
+  REQUIRE(need == 3);
+  SECTION("the same sender: access, secrecy, then a threat") {
+    ConversationState st;
+    s.score(st, who(kAdult), Hits(s).add("access", 1).list, kT0);
+    ScoreOutcome out = s.score(st, who(kAdult), Hits(s).add("coercion", 3, 3.0).list, kT0 + 1000);
+    CHECK(out.level < Level::kUrgent);  // two stages: not yet
+    s.score(st, who(kAdult), Hits(s).add("secrecy", 2).list, kT0 + 2000);
+    out = s.score(st, who(kAdult), Hits(s).add("coercion", 4, 3.0).list, kT0 + 3000);
+    CHECK(out.level == Level::kUrgent);
+    CHECK(out.suspect == 0);
+  }
+  SECTION("other stages reached by someone else do not count") {
+    ConversationState st;
+    s.score(st, who(kThird), Hits(s).add("access", 1).add("secrecy", 2).list, kT0);
+    ScoreOutcome out = s.score(st, who(kAdult), Hits(s).add("coercion", 3, 3.0).list, kT0 + 1000);
     CHECK(out.level < Level::kUrgent);
   }
 }
