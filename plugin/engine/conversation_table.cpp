@@ -1,6 +1,7 @@
 #include "plugin/engine/conversation_table.h"
 
 #include <algorithm>
+#include <mutex>
 
 namespace vigil {
 namespace {
@@ -20,20 +21,100 @@ size_t bucket_of(uint64_t key, size_t mask) { return static_cast<size_t>((key * 
 
 }  // namespace
 
-std::string_view ConversationSlot::name(int i) const {
-  if (i < 0) return {};
-  std::string_view rest = names;
-  for (int k = 0; k < i; ++k) {
-    const size_t sep = rest.find('\0');
-    if (sep == std::string_view::npos) return {};
-    rest.remove_prefix(sep + 1);
+namespace {
+
+// Reads one LEB128 length at `pos`; false past the end or on a length beyond the rest.
+bool read_entry(std::string_view names, size_t& pos, std::string_view& out) {
+  uint64_t len = 0;
+  for (int shift = 0;; shift += 7) {
+    if (pos >= names.size() || shift > 56) return false;
+    const auto b = static_cast<unsigned char>(names[pos++]);
+    len |= uint64_t{b & 0x7fu} << shift;
+    if (!(b & 0x80)) break;
   }
-  return rest.substr(0, rest.find('\0'));
+  if (len > names.size() - pos) return false;
+  out = names.substr(pos, len);
+  pos += len;
+  return true;
 }
 
-void ConversationSlot::add_name(std::string_view id) {
-  if (!names.empty()) names.push_back('\0');
-  names.append(id);
+void write_entry(std::string& out, std::string_view id) {
+  for (uint64_t len = id.size(); ; len >>= 7) {
+    const auto b = static_cast<unsigned char>(len & 0x7f);
+    if (len < 0x80) {
+      out.push_back(static_cast<char>(b));
+      break;
+    }
+    out.push_back(static_cast<char>(b | 0x80));
+  }
+  out.append(id);
+}
+
+struct LayoutRegistry {
+  std::mutex mu;
+  std::vector<std::shared_ptr<const StageLayout>> all;  // id - 1
+};
+
+LayoutRegistry& layouts() {
+  static LayoutRegistry r;
+  return r;
+}
+
+}  // namespace
+
+std::string_view participant_name(std::string_view names, int i) {
+  if (i < 0) return {};
+  size_t pos = 0;
+  std::string_view id;
+  for (int k = 0; k <= i; ++k)
+    if (!read_entry(names, pos, id)) return {};
+  return id;
+}
+
+void set_participant_name(std::string& names, int i, std::string_view id) {
+  if (i < 0) return;
+  std::string out;
+  size_t pos = 0;
+  std::string_view old;
+  int k = 0;
+  for (; read_entry(names, pos, old); ++k) write_entry(out, k == i ? id : old);
+  for (; k <= i; ++k) write_entry(out, k == i ? id : std::string_view{});
+  names = std::move(out);
+}
+
+std::shared_ptr<const StageLayout> intern_stage_layout(const std::vector<std::string>& names) {
+  std::string text;
+  for (const auto& n : names) text += n + ",";
+  LayoutRegistry& r = layouts();
+  std::lock_guard lock(r.mu);
+  for (const auto& l : r.all)
+    if (l->text == text) return l;
+  auto l = std::make_shared<StageLayout>(StageLayout{static_cast<uint32_t>(r.all.size() + 1), names, text});
+  r.all.push_back(l);
+  return l;
+}
+
+std::shared_ptr<const StageLayout> intern_stage_layout(std::string_view text) {
+  std::vector<std::string> names;
+  size_t start = 0;
+  for (size_t comma; (comma = text.find(',', start)) != std::string_view::npos; start = comma + 1)
+    names.emplace_back(text.substr(start, comma - start));
+  if (start < text.size()) names.emplace_back(text.substr(start));
+  return intern_stage_layout(names);
+}
+
+std::shared_ptr<const StageLayout> stage_layout(uint32_t id) {
+  LayoutRegistry& r = layouts();
+  std::lock_guard lock(r.mu);
+  return id == 0 || id > r.all.size() ? nullptr : r.all[id - 1];
+}
+
+void ConversationSlot::conform(const StageLayout& to) {
+  if (layout_id == to.id) return;
+  if (layout_id != 0)
+    if (const auto from = stage_layout(layout_id)) state.remap_stages(from->names, to.names);
+  layout_id = to.id;
+  dirty = true;
 }
 
 size_t ConversationTable::Shard::lookup(uint64_t key) const {
@@ -135,6 +216,8 @@ void ConversationTable::drop(Shard& s, uint32_t i, bool ttl) {
   e.dirty = false;
   e.names.clear();
   e.names.shrink_to_fit();
+  e.state.p.clear();  // gives a group's heap block back now
+  e.layout_id = 0;
   e.context.reset();
   s.free.push_back(i);
   size_.fetch_sub(1, std::memory_order_relaxed);
@@ -170,6 +253,7 @@ ConversationSlot* ConversationTable::find(Shard& s, uint64_t key, int64_t now_ms
   }
   ConversationSlot& e = s.at(i);
   e.state = ConversationState{};
+  e.layout_id = 0;
   e.key = key;
   e.last_access_ms = now_ms;
   e.used = true;
@@ -184,6 +268,7 @@ ConversationSlot* ConversationTable::find(Shard& s, uint64_t key, int64_t now_ms
 
 bool ConversationTable::collect(std::vector<SnapshotRow>& rows, std::vector<uint64_t>& deleted, size_t max_rows) {
   bool more = false;
+  std::shared_ptr<const StageLayout> layout;  // most rows share one
   for (Shard& s : shards_) {
     std::lock_guard lock(s.mu);
     deleted.insert(deleted.end(), s.deleted.begin(), s.deleted.end());
@@ -195,7 +280,8 @@ bool ConversationTable::collect(std::vector<SnapshotRow>& rows, std::vector<uint
         more = true;
         break;
       }
-      rows.push_back({e.key, e.state, e.names, e.last_access_ms});
+      if (!layout || layout->id != e.layout_id) layout = stage_layout(e.layout_id);
+      rows.push_back({e.key, e.state, e.names, e.last_access_ms, layout});
       e.dirty = false;
     }
   }
@@ -221,8 +307,9 @@ bool ConversationTable::restore(SnapshotRow&& row, int64_t now_ms) {
   if (s.live >= per_shard_cap_ || s.lookup(row.key) != kNil) return false;
   bool created = false;
   ConversationSlot* e = find(s, row.key, now_ms, true, created);
-  e->state = row.state;
+  e->state = std::move(row.state);
   e->names = std::move(row.names);
+  e->layout_id = row.layout ? row.layout->id : 0;
   e->last_access_ms = row.last_access_ms;
   // Rows come newest first: each goes behind the ones before it in the LRU order.
   const uint32_t i = s.buckets[s.lookup(row.key)];

@@ -1,4 +1,4 @@
-// ConversationTable: the in-memory home of every tracked conversation: a fixed-size
+// ConversationTable: the in-memory home of every tracked conversation: its
 // ConversationState, its participants' readable ids, and an optional ContextRing,
 // keyed by the 64-bit hash of the conversation_id (ids are never kept as text here; a
 // collision between two live conversations has odds of about n²/2^65).
@@ -28,19 +28,44 @@
 
 namespace vigil {
 
+// A stage layout: the stage names a state's evidence is indexed by, in order. Interned
+// process-wide (intern_stage_layout), so a layout is known by its id.
+struct StageLayout {
+  uint32_t id = 0;                 // never 0
+  std::vector<std::string> names;
+  std::string text;                // the names, each followed by ',': what the store keeps
+};
+
+// The layout of these stage names (the same names always give the same object). Thread-safe.
+std::shared_ptr<const StageLayout> intern_stage_layout(const std::vector<std::string>& names);
+// The interned layout of a store's `text` form.
+std::shared_ptr<const StageLayout> intern_stage_layout(std::string_view text);
+// The layout with this id, or null (0, unknown). Thread-safe.
+std::shared_ptr<const StageLayout> stage_layout(uint32_t id);
+
+// Participant ids in slot order, each written as its length (LEB128) then its bytes, so
+// no byte of an id (NUL, a separator, anything) can shift the list.
+std::string_view participant_name(std::string_view names, int i);
+// Sets id `i` (i == the count appends); "" ids fill any gap before it.
+void set_participant_name(std::string& names, int i, std::string_view id);
+
 struct ConversationSlot {
   ConversationState state;
-  std::string names;  // participant sender ids in slot order, '\0' between them
+  std::string names;  // participant sender ids in slot order (participant_name's form)
   std::unique_ptr<ContextRing> context;  // null when context_messages is 0 or after a restore
   uint64_t key = 0;
   int64_t last_access_ms = 0;  // receive clock, for the TTL and the restore order
   uint32_t lru_prev = 0, lru_next = 0;
+  uint32_t layout_id = 0;  // the StageLayout the state's evidence is indexed by; 0 none yet
   bool dirty = false;  // changed since the last flush
   bool used = false;
 
   // The id of participant i, or "" when unknown.
-  std::string_view name(int i) const;
-  void add_name(std::string_view id);
+  std::string_view name(int i) const { return participant_name(names, i); }
+  void set_name(int i, std::string_view id) { set_participant_name(names, i, id); }
+  // Re-indexes the state's evidence to `to` by stage name when it is indexed by another
+  // layout (after a reload or restart with stages.yaml reordered); then layout_id = to.id.
+  void conform(const StageLayout& to);
 };
 
 // One snapshot as the store keeps it.
@@ -49,6 +74,7 @@ struct SnapshotRow {
   ConversationState state;
   std::string names;
   int64_t last_access_ms = 0;
+  std::shared_ptr<const StageLayout> layout;  // what the state's evidence is indexed by
 };
 
 struct TableCounters {

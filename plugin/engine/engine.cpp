@@ -41,20 +41,17 @@ struct Snapshot {
   std::shared_ptr<const RuleSet> rules;
   Scorer scorer;
   std::vector<RuleInfo> info;
-  std::string layout;  // the stage names, joined: what snapshots on disk are indexed by
+  std::shared_ptr<const StageLayout> layout;  // the stage names the scorer's evidence is indexed by
   uint64_t generation = 0;
 };
 
 Result<std::shared_ptr<const Snapshot>, Errors> build_snapshot(std::shared_ptr<const RuleSet> rules) {
   std::vector<std::string> names;
-  std::string layout;
-  for (const Stage& st : rules->stages()) {
-    names.push_back(st.name);
-    layout += st.name + ",";
-  }
+  for (const Stage& st : rules->stages()) names.push_back(st.name);
   auto cfg = ScorerConfig::parse(rules->stages_yaml(), names, rules->stages_path().string());
   if (!cfg) return std::move(cfg).error();
-  auto snap = std::make_shared<Snapshot>(Snapshot{std::move(rules), Scorer(std::move(cfg).value()), {}, layout, 0});
+  auto snap = std::make_shared<Snapshot>(
+      Snapshot{std::move(rules), Scorer(std::move(cfg).value()), {}, intern_stage_layout(names), 0});
   for (const Rule& r : snap->rules->rules()) {
     const uint64_t h = hash_id(r.id.data(), r.id.size());
     snap->info.push_back({static_cast<uint16_t>(h ^ (h >> 16) ^ (h >> 32) ^ (h >> 48)),
@@ -108,6 +105,8 @@ struct Engine::Impl {
 
   std::unique_ptr<ConversationTable> table;
   std::unique_ptr<SnapshotStore> store;
+  // Keyed hashes of sender and message ids: the store's key, else one per process.
+  IdHasher ids = IdHasher::random();
   std::mutex store_mu;  // one writer at a time: the flush thread or flush()
 
   std::thread flusher;
@@ -178,12 +177,20 @@ Result<std::unique_ptr<Engine>, Errors> Engine::create(EngineOptions options) {
       o.context_messages, !o.data_dir.empty());
 
   if (!o.data_dir.empty()) {
-    auto store = SnapshotStore::open(o.data_dir, impl->snap->layout, o.store_max_bytes);
+    auto store = SnapshotStore::open(o.data_dir, impl->snap->layout->text, o.store_max_bytes);
     if (!store) return Errors{std::move(store).error()};
     impl->store = std::move(store).value();
+    impl->ids = impl->store->id_hasher();
     const int64_t now = impl->now();
     ConversationTable& table = *impl->table;
-    auto loaded = impl->store->load([&](SnapshotRow&& row) { return table.restore(std::move(row), now); });
+    const IdHasher& ids = impl->ids;
+    auto loaded = impl->store->load([&](SnapshotRow&& row) {
+      // The participants' hashes are recomputed from their ids, so a snapshot matches its
+      // senders whatever key it was written with.
+      for (int i = 0; i < row.state.participants(); ++i)
+        if (const auto id = participant_name(row.names, i); !id.empty()) row.state.p[i].id_hash = ids(id);
+      return table.restore(std::move(row), now);
+    });
     if (!loaded) return Errors{std::move(loaded).error()};
     impl->counters.restored = table.size();
     impl->flusher = std::thread([p = impl.get()] { p->flush_loop(); });
@@ -233,9 +240,8 @@ Result<Verdict> Engine::Impl::process(const Message& m, Explanation* explain) {
   const int64_t now_ms = now();
   const int64_t ts = m.ts_ms > 0 ? m.ts_ms : now_ms;
   const uint64_t key = hash_id(m.conversation_id.data(), m.conversation_id.size());
-  const uint64_t msg_key = hash_id(m.message_id.data(), m.message_id.size());
-  const SenderInfo sender{hash_id(m.sender_id.data(), m.sender_id.size()), m.sender_age_band,
-                          m.sender_account_age_days};
+  const uint64_t msg_key = ids(m.message_id);
+  const SenderInfo sender{ids(m.sender_id), m.sender_age_band, m.sender_account_age_days};
   const Scorer& scorer = snap.scorer;
 
   Verdict v;
@@ -245,6 +251,7 @@ Result<Verdict> Engine::Impl::process(const Message& m, Explanation* explain) {
   bool duplicate = false;
   ScoreOutcome out;
   table->with(key, now_ms, true, [&](ConversationSlot& slot, bool) {
+    slot.conform(*snap.layout);
     ConversationState& st = slot.state;
     if (RecentVerdict rv; st.find_recent(msg_key, rv)) {
       duplicate = true;
@@ -255,11 +262,11 @@ Result<Verdict> Engine::Impl::process(const Message& m, Explanation* explain) {
       return;
     }
     out = scorer.score(st, sender, t.score_hits, ts, explain);
-    if (out.new_participant) slot.add_name(m.sender_id);
+    if (out.new_participant) slot.set_name(out.sender, m.sender_id);
     RecentVerdict rv;
     rv.risk_centi = static_cast<uint16_t>(std::lround(std::clamp(out.risk, 0.0, 100.0) * 100));
     rv.level = static_cast<uint8_t>(out.level);
-    rv.suspect = static_cast<int8_t>(out.suspect);
+    rv.suspect = static_cast<int16_t>(out.suspect);
     st.remember(msg_key, rv);
     slot.dirty = true;
     if (slot.context) slot.context->push(m, ts, out.risk, out.level);
@@ -287,7 +294,7 @@ Result<Verdict> Engine::Impl::process(const Message& m, Explanation* explain) {
   }
   counters.messages.fetch_add(1, std::memory_order_relaxed);
   counters.levels[static_cast<int>(v.level)].fetch_add(1, std::memory_order_relaxed);
-  if (out.sender < 0) counters.overflow.fetch_add(1, std::memory_order_relaxed);
+  if (out.evicted) counters.overflow.fetch_add(1, std::memory_order_relaxed);
   const auto& rules = snap.rules->rules();
   v.hits.reserve(t.hits.size());
   for (const Hit& h : t.hits) {
@@ -314,6 +321,7 @@ std::optional<ConversationInfo> Engine::conversation(std::string_view conversati
   const uint64_t key = hash_id(conversation_id.data(), conversation_id.size());
   ConversationInfo info;
   const bool found = impl_->table->with(key, impl_->now(), false, [&](ConversationSlot& slot, bool) {
+    slot.conform(*snap->layout);
     const ConversationState& st = slot.state;
     const ScoreOutcome out = scorer.evaluate(st);
     info.conversation_id = std::string(conversation_id);
@@ -325,7 +333,7 @@ std::optional<ConversationInfo> Engine::conversation(std::string_view conversati
     info.messages = st.messages;
     info.first_ts_ms = st.first_ts_ms;
     info.last_ts_ms = st.last_ts_ms;
-    for (int i = 0; i < st.participants; ++i) {
+    for (int i = 0; i < st.participants(); ++i) {
       const ParticipantState& p = st.p[i];
       ParticipantInfo pi;
       pi.sender_id = slot.name(i);

@@ -15,7 +15,7 @@ struct EngineStats {
   uint64_t rejected = 0;              // messages refused by validation
   uint64_t evictions_lru = 0;         // conversations dropped past max_conversations
   uint64_t evictions_ttl = 0;         // conversations dropped after idle_ttl
-  uint64_t participants_overflow = 0; // messages from senders past the per-conversation table
+  uint64_t participants_overflow = 0; // senders that took the place of the least risky one (max_participants reached)
   uint64_t flushes = 0;               // batches written to the store
   uint64_t flushed_conversations = 0; // snapshots written in those batches
   uint64_t flush_failures = 0;        // batches the store refused (disk full, read-only ...)

@@ -2,14 +2,18 @@
 
 #include <sqlite3.h>
 
+#include <cinttypes>
+#include <cstdio>
 #include <cstring>
 #include <system_error>
 
 namespace vigil {
 namespace {
 
-// Bumped whenever ConversationState's layout changes; rows of another format are skipped.
-constexpr int kFormat = 1;
+// Bumped whenever a row's form changes; rows of another format are skipped. 2: the state
+// in ConversationState::encode() form, length-prefixed participant ids, keyed id hashes.
+constexpr int kFormat = 2;
+constexpr const char* kIdKey = "id_hash_key";
 
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -17,8 +21,8 @@ CREATE TABLE IF NOT EXISTS scorer_snapshots(
   conversation_key INTEGER PRIMARY KEY,  -- 64-bit hash of conversation_id
   format INTEGER NOT NULL,               -- ConversationState layout version
   layout TEXT NOT NULL,                  -- the stage list the evidence is indexed by
-  state BLOB NOT NULL,                   -- ConversationState, fixed size
-  participants BLOB NOT NULL,            -- sender ids in slot order, NUL between them
+  state BLOB NOT NULL,                   -- ConversationState::encode()
+  participants BLOB NOT NULL,            -- sender ids in slot order, each LEB128 length + bytes
   last_access_ms INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS scorer_snapshots_by_access ON scorer_snapshots(last_access_ms);
@@ -65,6 +69,7 @@ Result<std::unique_ptr<SnapshotStore>> SnapshotStore::open(const std::filesystem
     const std::string pragma = "PRAGMA max_page_count=" + std::to_string(std::max<int64_t>(1, max_bytes / 4096));
     if (auto st = s->exec(pragma.c_str()); !st) return Error("store.open_failed", st.error().message).at(path);
   }
+  if (auto key = s->load_id_key(); !key) return Error("store.open_failed", key.error().message).at(path);
   const char* upsert =
       "INSERT INTO scorer_snapshots(conversation_key, format, layout, state, participants, last_access_ms) "
       "VALUES(?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(conversation_key) DO UPDATE SET format=excluded.format, "
@@ -100,8 +105,10 @@ Status<> SnapshotStore::write(const std::vector<SnapshotRow>& rows, const std::v
     sqlite3_reset(upsert_);
     sqlite3_bind_int64(upsert_, 1, static_cast<sqlite3_int64>(r.key));
     sqlite3_bind_int(upsert_, 2, kFormat);
-    sqlite3_bind_text(upsert_, 3, layout_.data(), static_cast<int>(layout_.size()), SQLITE_STATIC);
-    sqlite3_bind_blob(upsert_, 4, &r.state, sizeof r.state, SQLITE_STATIC);
+    const std::string& layout = r.layout ? r.layout->text : layout_;
+    sqlite3_bind_text(upsert_, 3, layout.data(), static_cast<int>(layout.size()), SQLITE_STATIC);
+    r.state.encode(encoded_);
+    sqlite3_bind_blob(upsert_, 4, encoded_.data(), static_cast<int>(encoded_.size()), SQLITE_STATIC);
     sqlite3_bind_blob(upsert_, 5, r.names.data(), static_cast<int>(r.names.size()), SQLITE_STATIC);
     sqlite3_bind_int64(upsert_, 6, r.last_access_ms);
     if (sqlite3_step(upsert_) != SQLITE_DONE) return fail("writing a snapshot");
@@ -109,6 +116,36 @@ Status<> SnapshotStore::write(const std::vector<SnapshotRow>& rows, const std::v
   sqlite3_reset(upsert_);
   sqlite3_reset(erase_);
   if (sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) return fail("committing snapshots");
+  return {};
+}
+
+Status<> SnapshotStore::load_id_key() {
+  sqlite3_stmt* q = nullptr;
+  if (sqlite3_prepare_v2(db_, "SELECT value FROM meta WHERE key = ?1", -1, &q, nullptr) != SQLITE_OK)
+    return sql_error("reading the id hash key");
+  sqlite3_bind_text(q, 1, kIdKey, -1, SQLITE_STATIC);
+  std::string hex;
+  if (sqlite3_step(q) == SQLITE_ROW)
+    if (const auto* v = reinterpret_cast<const char*>(sqlite3_column_text(q, 0))) hex = v;
+  sqlite3_finalize(q);
+  uint64_t k[2] = {};
+  if (hex.size() == 32 && std::sscanf(hex.c_str(), "%16" SCNx64 "%16" SCNx64, &k[0], &k[1]) == 2) {
+    id_hasher_ = IdHasher(k[0], k[1]);
+    return {};
+  }
+  // First open (or an unreadable key: the old hashes are lost either way, and the
+  // snapshots keyed by them simply stop matching their senders).
+  id_hasher_ = IdHasher::random();
+  char buf[33];
+  std::snprintf(buf, sizeof buf, "%016" PRIx64 "%016" PRIx64, id_hasher_.k0(), id_hasher_.k1());
+  // A store that cannot be written (read-only, full) keeps this key for the process: its
+  // snapshots cannot be written either, and the flush path reports that.
+  if (sqlite3_prepare_v2(db_, "INSERT OR REPLACE INTO meta(key, value) VALUES(?1, ?2)", -1, &q, nullptr) == SQLITE_OK) {
+    sqlite3_bind_text(q, 1, kIdKey, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, buf, -1, SQLITE_TRANSIENT);
+    sqlite3_step(q);
+    sqlite3_finalize(q);
+  }
   return {};
 }
 
@@ -123,14 +160,15 @@ Result<size_t> SnapshotStore::load(const std::function<bool(SnapshotRow&&)>& f) 
   int rc;
   while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
     const auto* layout = reinterpret_cast<const char*>(sqlite3_column_text(q, 2));
-    if (sqlite3_column_int(q, 1) != kFormat || sqlite3_column_bytes(q, 3) != sizeof(ConversationState) ||
-        !layout || layout_ != layout) {
+    const auto* state = static_cast<const char*>(sqlite3_column_blob(q, 3));
+    SnapshotRow r;
+    if (sqlite3_column_int(q, 1) != kFormat || !layout || !state ||
+        !r.state.decode({state, static_cast<size_t>(sqlite3_column_bytes(q, 3))})) {
       ++skipped;
       continue;
     }
-    SnapshotRow r;
+    r.layout = intern_stage_layout(std::string_view(layout));
     r.key = static_cast<uint64_t>(sqlite3_column_int64(q, 0));
-    std::memcpy(&r.state, sqlite3_column_blob(q, 3), sizeof r.state);
     const auto* names = static_cast<const char*>(sqlite3_column_blob(q, 4));
     r.names.assign(names ? names : "", static_cast<size_t>(sqlite3_column_bytes(q, 4)));
     r.last_access_ms = sqlite3_column_int64(q, 5);

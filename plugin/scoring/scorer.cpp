@@ -31,7 +31,7 @@ void Scorer::decay_to(ConversationState& s, int64_t ts_ms) const {
   float factor[kMaxStages];
   for (int k = 0; k < kMaxStages; ++k) factor[k] = -1;
   const size_t stages = c_.stages.size();
-  for (int i = 0; i < s.participants; ++i) {
+  for (int i = 0; i < s.participants(); ++i) {
     for (size_t k = 0; k < stages; ++k) {
       float& e = s.p[i].evidence[k];
       if (e == 0) continue;
@@ -42,16 +42,42 @@ void Scorer::decay_to(ConversationState& s, int64_t ts_ms) const {
   }
 }
 
-int Scorer::find_or_add(ConversationState& s, uint64_t id_hash, bool& added) const {
-  added = false;
-  for (int i = 0; i < s.participants; ++i)
+int Scorer::find_or_add(ConversationState& s, uint64_t id_hash, bool& added, bool& evicted,
+                        Explanation* explain) const {
+  added = evicted = false;
+  const int n = s.participants();
+  for (int i = 0; i < n; ++i)
     if (s.p[i].id_hash == id_hash) return i;
-  if (s.participants >= kMaxParticipants) return -1;
-  const int i = s.participants++;
-  s.p[i] = ParticipantState{};
-  s.p[i].id_hash = id_hash;
   added = true;
-  return i;
+  if (n < c_.max_participants) {
+    const int i = s.p.push_back();
+    s.p[i].id_hash = id_hash;
+    return i;
+  }
+  // Full: the least risky participant makes room. Known minors are the context that
+  // raises everyone else's score, so they go only when nobody else can; the sender who
+  // made the conversation urgent never goes. Ties: the one with fewer messages.
+  const int minors = known_minors(s);
+  int victim = -1;
+  bool victim_minor = true;
+  double victim_score = 0;
+  for (int i = 0; i < n; ++i) {
+    if (i == s.urgent_sender) continue;
+    const bool minor = age_status(s.p[i]) == AgeStatus::kMinor;
+    const double sc = score_of(s, i, minors, nullptr);
+    const bool better = victim < 0 || (victim_minor && !minor) ||
+                        (minor == victim_minor && (sc < victim_score || (sc == victim_score && s.p[i].messages < s.p[victim].messages)));
+    if (better) victim = i, victim_minor = minor, victim_score = sc;
+  }
+  if (explain)
+    explain->notes.push_back("the conversation has " + std::to_string(n) + " senders (scorer.max_participants): participant " +
+                             std::to_string(victim) + ", the least risky (score " + fmt2(victim_score) +
+                             "), made room for this sender");
+  s.forget_participant(victim);
+  s.p[victim] = ParticipantState{};
+  s.p[victim].id_hash = id_hash;
+  evicted = true;
+  return victim;
 }
 
 void Scorer::apply_hit(ParticipantState& p, const ScoreHit& h, Explanation* explain) const {
@@ -106,13 +132,13 @@ ScoreOutcome Scorer::score(ConversationState& s, const SenderInfo& sender, std::
   if (s.messages == 0) s.first_ts_ms = s.last_ts_ms = ts_ms;
   decay_to(s, ts_ms);
   ++s.messages;
-  bool added = false;
-  const int i = find_or_add(s, sender.id_hash, added);
+  bool added = false, evicted = false;
+  const int i = find_or_add(s, sender.id_hash, added, evicted, explain);
   if (explain) explain->sender = i;
   bool urgent_hit = false;
   bool stage_urgent_hit = false;  // a hit of a stage with urgent_with_stages
   int urgent_with = 0;            // the smallest such N among this message's hits
-  if (i >= 0) {
+  {
     ParticipantState& p = s.p[i];
     if (p.messages < UINT16_MAX) ++p.messages;
     if (sender.band != AgeBand::kUnknown) p.band = static_cast<uint8_t>(sender.band);
@@ -130,48 +156,38 @@ ScoreOutcome Scorer::score(ConversationState& s, const SenderInfo& sender, std::
       }
     }
     if (stage_urgent_hit && reached_stages(p) >= urgent_with) urgent_hit = true;
-  } else if (explain) {
-    for (const ScoreHit& h : hits) {
-      auto& part = explain->hits.emplace_back();
-      part.rule = h.rule;
-      part.stage = h.stage < 0 ? "age_signal" : c_.stages[h.stage].name;
-      part.weight = h.weight;
-      part.shadow = h.shadow;
-    }
-    explain->notes.push_back("the sender table is full (" + std::to_string(kMaxParticipants) +
-                             " participants): this sender is not scored");
   }
   if (urgent_hit && eligible(s, i) && !(s.flags & ConversationState::kUrgentSticky)) {
     s.flags |= ConversationState::kUrgentSticky;
-    s.urgent_sender = static_cast<int8_t>(i);
+    s.urgent_sender = static_cast<int16_t>(i);
   }
   ScoreOutcome out = evaluate(s, explain);
   out.sender = i;
   out.new_participant = added;
+  out.evicted = evicted;
   s.last_risk = static_cast<float>(out.risk);
   s.last_level = static_cast<uint8_t>(out.level);
-  s.last_suspect = static_cast<int8_t>(out.suspect);
+  s.last_suspect = static_cast<int16_t>(out.suspect);
   return out;
 }
 
 ScoreOutcome Scorer::evaluate(const ConversationState& s, Explanation* explain) const {
   ScoreOutcome out;
   double best = -1;
-  double scores[kMaxParticipants] = {};
-  bool ok[kMaxParticipants] = {};
-  for (int i = 0; i < s.participants; ++i) {
-    ok[i] = eligible(s, i);
-    if (!ok[i]) {
+  const int minors = known_minors(s);
+  for (int i = 0; i < s.participants(); ++i) {
+    if (!eligible(s, i)) {
       if (explain) explain->excluded.push_back(i);
       continue;
     }
-    scores[i] = participant_score(s, i);
-    if (scores[i] > best) best = scores[i], out.top = i;
+    const double sc = score_of(s, i, minors, nullptr);
+    if (sc > best) best = sc, out.top = i;
   }
   const bool sticky = s.flags & ConversationState::kUrgentSticky;
-  const int subject = sticky && s.urgent_sender >= 0 && ok[s.urgent_sender] ? s.urgent_sender : out.top;
-  double score = subject >= 0 ? scores[subject] : 0.0;
-  if (explain && subject >= 0) score = participant_score(s, subject, explain);
+  const bool urgent_ok = sticky && s.urgent_sender >= 0 && s.urgent_sender < s.participants() &&
+                         eligible(s, s.urgent_sender);
+  const int subject = urgent_ok ? s.urgent_sender : out.top;
+  const double score = subject >= 0 ? (subject == out.top && !explain ? best : score_of(s, subject, minors, explain)) : 0.0;
   out.risk = c_.risk_for(score);
   const double urgent_risk = c_.levels[static_cast<int>(Level::kUrgent)].min_risk;
   if (sticky) {
@@ -219,9 +235,15 @@ bool Scorer::eligible(const ConversationState& s, int i) const {
   if (i < 0) return false;
   const auto minor = static_cast<uint8_t>(AgeBand::kMinor);
   if (s.p[i].band != minor) return true;
-  for (int j = 0; j < s.participants; ++j)
+  for (int j = 0; j < s.participants(); ++j)
     if (j != i && s.p[j].band != minor) return false;
   return true;
+}
+
+int Scorer::known_minors(const ConversationState& s) const {
+  int n = 0;
+  for (int j = 0; j < s.participants(); ++j) n += age_status(s.p[j]) == AgeStatus::kMinor;
+  return n;
 }
 
 int Scorer::reached_stages(const ParticipantState& p) const {
@@ -232,6 +254,10 @@ int Scorer::reached_stages(const ParticipantState& p) const {
 }
 
 double Scorer::participant_score(const ConversationState& s, int i, Explanation* explain) const {
+  return score_of(s, i, known_minors(s), explain);
+}
+
+double Scorer::score_of(const ConversationState& s, int i, int minors, Explanation* explain) const {
   const ParticipantState& p = s.p[i];
   const size_t n = c_.stages.size();
   double sum = 0;
@@ -263,12 +289,7 @@ double Scorer::participant_score(const ConversationState& s, int i, Explanation*
   }
   const double bonus = reached >= 2 ? c_.distinct_stage_bonus * (reached - 1) + c_.in_order_bonus * (in_order - 1) : 0.0;
 
-  bool other_minor = false;
-  for (int j = 0; j < s.participants; ++j) {
-    if (j == i) continue;
-    const bool minor = age_status(s.p[j]) == AgeStatus::kMinor;
-    other_minor = other_minor || minor;
-  }
+  const bool other_minor = minors - (age_status(p) == AgeStatus::kMinor ? 1 : 0) > 0;
   double m = 1;
   auto factor = [&](const char* name, double v) {
     m *= v;

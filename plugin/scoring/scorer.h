@@ -31,7 +31,13 @@
 // One ambiguous coercion phrase ("I'll come for you at eight") is neither: it is stage
 // evidence like any other, and one stage alone never reaches `review`.
 //
-// Pure and allocation-free (unless an Explanation is asked for); immutable after
+// Groups: every sender is scored, up to config().max_participants per conversation; a
+// new sender past the cap takes the place of the least risky participant, keeping the
+// riskiest, the one who made the conversation urgent, and known minors (context) as long
+// as anyone else can go.
+//
+// Pure and allocation-free (unless an Explanation is asked for, or a new participant
+// joins a group past kInlineParticipants); immutable after
 // construction and thread-safe for concurrent calls on DIFFERENT states. Copyable.
 #pragma once
 
@@ -62,8 +68,9 @@ struct SenderInfo {
 };
 
 struct ScoreOutcome {
-  int sender = -1;   // participant index of the sender; -1 when the table was full
-  bool new_participant = false;  // the sender took a new slot with this message
+  int sender = -1;   // participant index of the sender
+  bool new_participant = false;  // the sender took a slot with this message (new or freed)
+  bool evicted = false;  // ... by taking the place of the least risky participant (cap reached)
   double risk = 0;
   Level level = Level::kNone;
   Action action = Action::kAllow;
@@ -107,7 +114,11 @@ class Scorer {
   double participant_score(const ConversationState& s, int i, Explanation* explain = nullptr) const;
 
  private:
-  int find_or_add(ConversationState& s, uint64_t id_hash, bool& added) const;
+  int find_or_add(ConversationState& s, uint64_t id_hash, bool& added, bool& evicted,
+                  Explanation* explain) const;
+  // participant_score with the conversation's count of known minors given.
+  double score_of(const ConversationState& s, int i, int minors, Explanation* explain) const;
+  int known_minors(const ConversationState& s) const;
   void apply_hit(ParticipantState& p, const ScoreHit& h, Explanation* explain) const;
 
   ScorerConfig c_;

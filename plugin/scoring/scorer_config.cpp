@@ -184,8 +184,9 @@ Result<ScorerConfig, Errors> ScorerConfig::parse(std::string_view yaml, const st
     return Errors{Error("scorer.missing_key", "stages.yaml needs a `scorer:` section").at(file).for_field("scorer")};
   r.known_keys(s, "scorer",
                {"half_life_hours", "default_cap", "repeat_discount", "reach_evidence", "distinct_stage_bonus",
-                "in_order_bonus", "risk_scale", "adult_age", "new_account_days", "multipliers", "stages"});
-  double half_life_h = 72, default_cap = 2, adult_age = 18, new_account_days = 30;
+                "in_order_bonus", "risk_scale", "adult_age", "new_account_days", "max_participants", "multipliers",
+                "stages"});
+  double half_life_h = 72, default_cap = 2, adult_age = 18, new_account_days = 30, max_participants = 50;
   r.number(s, "scorer", "half_life_hours", 0.01, 24.0 * 3650, half_life_h);
   r.number(s, "scorer", "default_cap", 0.01, 1000, default_cap);
   r.number(s, "scorer", "repeat_discount", 0, 1, c.repeat_discount);
@@ -195,6 +196,8 @@ Result<ScorerConfig, Errors> ScorerConfig::parse(std::string_view yaml, const st
   r.number(s, "scorer", "risk_scale", 0.01, 1e6, c.risk_scale);
   r.number(s, "scorer", "adult_age", 1, 120, adult_age);
   r.number(s, "scorer", "new_account_days", 0, 36500, new_account_days);
+  r.number(s, "scorer", "max_participants", 2, kMaxParticipantsLimit, max_participants, false);
+  c.max_participants = static_cast<int>(max_participants);
   c.adult_age = static_cast<int>(adult_age);
   c.new_account_days = static_cast<int>(new_account_days);
   const YAML::Node m = s["multipliers"];

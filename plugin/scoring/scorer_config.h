@@ -21,8 +21,10 @@
 
 namespace vigil {
 
-// The fixed-size state holds evidence for at most this many stages.
+// The state holds evidence for at most this many stages.
 inline constexpr int kMaxStages = 8;
+// The largest `scorer.max_participants` accepted.
+inline constexpr int kMaxParticipantsLimit = 1000;
 
 struct StageParams {
   std::string name;
@@ -50,6 +52,9 @@ struct ScorerConfig {
   double risk_scale = 5;            // risk = 100·(1 − e^(−score/scale))
   int adult_age = 18;               // disclosed age at or above: adult; below: minor
   int new_account_days = 30;        // account younger than this: new
+  // Senders scored per conversation. A new sender past it takes the place of the least
+  // risky one (never the riskiest, never the one who made it urgent).
+  int max_participants = 50;
   // Context multipliers (the sender's score is multiplied by each that applies).
   double m_other_minor = 1;         // another participant is a known minor
   double m_sender_adult = 1;        // the sender is a known adult

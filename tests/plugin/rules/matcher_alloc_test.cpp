@@ -4,35 +4,10 @@
 // engines allocate a little inside RE2; those messages are left out here.)
 #include <catch2/catch.hpp>
 
-#include <atomic>
-#include <cstdlib>
-#include <new>
-
 #include "rules_test_util.h"
+#include "tests/plugin/alloc_counter.h"
 
-namespace {
-std::atomic<long> g_allocations{0};
-}  // namespace
-
-// Counts every allocation of the process; only the window around the loop is read.
-// Every form of new and delete is replaced, so none is paired with a sanitizer's.
-void* operator new(std::size_t n) {
-  ++g_allocations;
-  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
-  throw std::bad_alloc();
-}
-void* operator new[](std::size_t n) { return operator new(n); }
-void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
-  ++g_allocations;
-  return std::malloc(n == 0 ? 1 : n);
-}
-void* operator new[](std::size_t n, const std::nothrow_t& t) noexcept { return operator new(n, t); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
-void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
-void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }
+using vigil::test::g_allocations;
 
 TEST_CASE("normalise+match allocates nothing per message in steady state") {
   const auto rules = vigil::test::valid_rules();

@@ -438,13 +438,124 @@ TEST_CASE("stages in the usual order earn more than the same stages out of order
   CHECK(reversed.bonus > 0);
 }
 
-TEST_CASE("participants past the table are not scored and counted by the caller") {
+TEST_CASE("every sender of a group is scored up to max_participants") {
+  const Scorer s = shipped_scorer();
+  REQUIRE(s.config().max_participants >= 50);
+  ConversationState st;
+  int64_t t = kT0;
+  // Five adults chat; the sixth sender grooms, and is scored and named.
+  for (uint64_t id = 1; id <= 5; ++id) s.score(st, who(id), {}, t += 1000);
+  ScoreOutcome out;
+  uint32_t r = 0;
+  for (const char* stage : {"access", "trust", "isolation", "secrecy", "platform_move"})
+    out = s.score(st, who(600), Hits(s).add(stage, r++).list, t += 1000);
+  CHECK(out.sender == 5);
+  CHECK(out.suspect == 5);
+  CHECK(out.level >= Level::kReview);
+  SECTION("the 50th sender too") {
+    for (uint64_t id = 7; id <= 49; ++id) s.score(st, who(id), {}, t += 1000);
+    ConversationState late;
+    late = st;  // a deep copy: the group's heap part included
+    for (const char* stage : {"access", "trust", "isolation", "secrecy", "platform_move"})
+      out = s.score(late, who(5000), Hits(s).add(stage, r++).list, t += 1000);
+    CHECK(late.participants() == 50);
+    CHECK(out.sender == 49);
+    CHECK_FALSE(out.evicted);
+    CHECK(st.participants() == 49);
+  }
+}
+
+TEST_CASE("past max_participants the least risky sender makes room, never the riskiest") {
+  const Scorer s = shipped_scorer();
+  const int cap = s.config().max_participants;
+  ConversationState st;
+  int64_t t = kT0;
+  // Slot 0: the child (a disclosed minor: context), slot 1: the groomer.
+  s.score(st, who(kChild), Hits(s).add("age_signal", 1, 1, 13).list, t += 1000);
+  uint32_t r = 10;
+  for (const char* stage : {"access", "trust", "isolation"})
+    s.score(st, who(kAdult), Hits(s).add(stage, r++).list, t += 1000);
+  // Fill the rest with quiet senders, one of them slightly risky.
+  for (int id = 2; id < cap; ++id) s.score(st, who(1000 + id), {}, t += 1000);
+  s.score(st, who(1000 + 7), Hits(s).add("trust", 99).list, t += 1000);
+  REQUIRE(st.participants() == cap);
+  // A flood of new senders: each takes the place of a quiet one.
+  ScoreOutcome out;
+  for (int id = 0; id < 3 * cap; ++id) {
+    out = s.score(st, who(90'000 + id), {}, t += 1000);
+    CHECK(out.evicted);
+    CHECK(out.new_participant);
+    CHECK(out.sender != 0);
+    CHECK(out.sender != 1);
+    CHECK(out.sender != 7);
+  }
+  CHECK(st.participants() == cap);
+  CHECK(st.p[1].id_hash == kAdult);
+  CHECK(st.p[0].id_hash == kChild);
+  // The groomer's evidence is intact and still counts with the child's context.
+  out = s.score(st, who(kAdult), Hits(s).add("secrecy", r).add("platform_move", r + 1).list, t += 1000);
+  CHECK(out.suspect == 1);
+  CHECK(out.level >= Level::kReview);
+  SECTION("the sender who made it urgent is never evicted") {
+    ConversationState u;
+    s.score(u, who(kAdult), Hits(s).add("coercion", 1, 4.0, -1, false, true).list, kT0);
+    for (int id = 0; id < 2 * cap; ++id) s.score(u, who(7000 + id), Hits(s).add("trust", 5).list, kT0 + id);
+    CHECK(u.p[0].id_hash == kAdult);
+    CHECK(s.evaluate(u).suspect == 0);
+  }
+}
+
+TEST_CASE("max_participants is read from stages.yaml and checked") {
+  const auto names = stage_names(shipped_yaml());
+  std::string y = shipped_yaml();
+  y.replace(y.find("  half_life_hours: 72"), 0, "  max_participants: 3\n");
+  auto cfg = ScorerConfig::parse(y, names);
+  REQUIRE(cfg.ok());
+  CHECK(cfg->max_participants == 3);
+  const Scorer s(cfg.value());
+  ConversationState st;
+  for (uint64_t id = 1; id <= 4; ++id) s.score(st, who(id), {}, kT0);
+  CHECK(st.participants() == 3);
+  y.replace(y.find("max_participants: 3"), 19, "max_participants: 1");
+  CHECK_FALSE(ScorerConfig::parse(y, names).ok());
+}
+
+TEST_CASE("the state encodes and decodes exactly, groups included; bad bytes are refused") {
   const Scorer s = shipped_scorer();
   ConversationState st;
-  for (uint64_t id = 1; id <= kMaxParticipants; ++id) CHECK(s.score(st, who(id), {}, kT0).sender >= 0);
-  ScoreOutcome out = s.score(st, who(kThird * 100), Hits(s).add("secrecy", 1).list, kT0);
-  CHECK(out.sender == -1);
-  CHECK(out.risk == 0);
+  for (uint64_t id = 1; id <= 7; ++id) s.score(st, who(id), Hits(s).add("trust", 2).list, kT0 + static_cast<int64_t>(id));
+  st.remember(42, RecentVerdict{1234, 2, 6});
+  std::string bytes;
+  st.encode(bytes);
+  ConversationState back;
+  REQUIRE(back.decode(bytes));
+  std::string again;
+  back.encode(again);
+  CHECK(again == bytes);
+  CHECK(back.participants() == 7);
+  CHECK(back.p[6].id_hash == 7);
+  RecentVerdict v;
+  REQUIRE(back.find_recent(42, v));
+  CHECK(v.suspect == 6);
+  CHECK_FALSE(back.decode(bytes.substr(0, bytes.size() - 1)));
+  std::string bad = bytes;
+  bad[0] = 1;  // another format
+  CHECK_FALSE(back.decode(bad));
+  CHECK(back.participants() == 7);  // untouched
+}
+
+TEST_CASE("stage evidence follows its stage name through a reorder") {
+  const Scorer s = shipped_scorer();
+  ConversationState st;
+  s.score(st, who(kAdult), Hits(s).add("secrecy", 1, 1.5).list, kT0);
+  const std::vector<std::string> from = {"access", "trust", "isolation", "secrecy", "platform_move",
+                                         "desensitization", "meeting", "coercion"};
+  const std::vector<std::string> to = {"secrecy", "isolation", "access", "trust", "meeting",
+                                       "platform_move", "coercion"};  // reordered, one dropped
+  st.remap_stages(from, to);
+  CHECK(st.p[0].evidence[0] == Approx(1.5));
+  CHECK(st.p[0].first_reach[0] == 1);
+  CHECK(st.p[0].evidence[3] == 0);
 }
 
 TEST_CASE("slow evidence survives days of small talk") {
@@ -466,17 +577,42 @@ namespace vigil {
 
 TEST_CASE("the duplicate window remembers the last kRecentIds verdict summaries") {
   ConversationState st;
+  const IdHasher ids = IdHasher::random();
+  auto h = [&](uint64_t m) { return ids(std::to_string(m)); };
   for (uint64_t m = 1; m <= kRecentIds + 2; ++m)
-    st.remember(hash_id(reinterpret_cast<const char*>(&m), sizeof m),
-                RecentVerdict{static_cast<uint16_t>(m * 1000), static_cast<uint8_t>(m % 4), static_cast<int8_t>(m % 5 - 1)});
+    st.remember(h(m), RecentVerdict{static_cast<uint16_t>(m * 1000), static_cast<uint8_t>(m % 4),
+                                    static_cast<int16_t>(m * 7 % 60 - 1)});
   RecentVerdict v;
-  for (uint64_t m = 1; m <= 2; ++m) CHECK_FALSE(st.find_recent(hash_id(reinterpret_cast<const char*>(&m), sizeof m), v));
+  for (uint64_t m = 1; m <= 2; ++m) CHECK_FALSE(st.find_recent(h(m), v));
   for (uint64_t m = 3; m <= kRecentIds + 2; ++m) {
-    REQUIRE(st.find_recent(hash_id(reinterpret_cast<const char*>(&m), sizeof m), v));
+    REQUIRE(st.find_recent(h(m), v));
     CHECK(v.risk_centi == std::min<uint64_t>(m * 1000, 10000));
     CHECK(v.level == m % 4);
-    CHECK(v.suspect == static_cast<int>(m % 5) - 1);
+    CHECK(v.suspect == static_cast<int>(m * 7 % 60) - 1);
   }
+}
+
+TEST_CASE("message ids that collided under the old 45-bit tag are told apart") {
+  // Found offline by a birthday search over "msg-N": the old window kept only the top 45
+  // bits of the unkeyed hash_id(), and these two share them, so the second message was
+  // answered as a duplicate of the first (no hits, not scored).
+  const std::string a = "msg-1394939", b = "msg-6682838";
+  REQUIRE(hash_id(a.data(), a.size()) >> 19 == hash_id(b.data(), b.size()) >> 19);
+  for (int round = 0; round < 3; ++round) {
+    const IdHasher ids = IdHasher::random();
+    ConversationState st;
+    st.remember(ids(a), RecentVerdict{100, 0, -1});
+    RecentVerdict v;
+    CHECK(st.find_recent(ids(a), v));
+    CHECK_FALSE(st.find_recent(ids(b), v));
+  }
+  // SipHash-2-4's reference vector (key 00..0f, message 00..0e), and keyed: another key
+  // gives other values.
+  std::string msg;
+  for (char c = 0; c < 15; ++c) msg.push_back(c);
+  CHECK(IdHasher(0x0706050403020100ull, 0x0f0e0d0c0b0a0908ull)(msg) == 0xa129ca6149be45e5ull);
+  CHECK(IdHasher(1, 2)(a) != IdHasher(3, 4)(a));
+  CHECK(IdHasher(1, 2)(a) == IdHasher(1, 2)(a));
 }
 
 }  // namespace vigil
