@@ -173,41 +173,44 @@ void BM_BareHsScan(benchmark::State& state) {
   state.SetBytesProcessed(static_cast<int64_t>(bytes));
 }
 
-// Heap bytes per two-party conversation in a fresh engine (no message text: the
-// context ring off), measured with mallinfo2 over 200,000 conversations. Sender ids
-// up to 7 bytes each keep the participants' id list inside the slot (std::string's
-// small buffer); longer ones add one heap block per conversation.
-size_t state_bytes(const char* id_a, const char* id_b) {
+// Heap bytes per conversation in a fresh engine (no message text: the context ring off),
+// measured with mallinfo2 over `conversations` conversations in which each of `senders`
+// senders writes once. Sender ids are `prefix` + the sender's number + the
+// conversation's. In a two-party chat both participants live inside the state; in a
+// group the others take one heap array (72 B each, capacity doubling), and the id list
+// leaves std::string's small buffer once the ids pass 15 bytes together.
+size_t state_bytes(const std::string& prefix, int senders, int conversations) {
   vigil::EngineOptions opt;
   opt.rules_dir = corpus().rules_dir;
   opt.context_messages = 0;
   auto e = std::move(vigil::Engine::create(opt)).value();
-  constexpr int kN = 200'000;
-  std::vector<vigil::Message> msgs(2);
-  msgs[0].message_id = "1";
-  msgs[1].message_id = "2";
-  msgs[0].text = msgs[1].text = "hi";
+  vigil::Message m;
+  m.text = "hi";
   // Warm this thread's scratch (matcher for this engine's rules) before measuring.
-  msgs[0].conversation_id = msgs[0].sender_id = "warm-up";
-  e->process(msgs[0]);
+  m.conversation_id = m.sender_id = m.message_id = "warm-up";
+  e->process(m);
   const size_t before = mallinfo2().uordblks + mallinfo2().hblkhd;
-  for (int c = 0; c < kN; ++c)
-    for (int k = 0; k < 2; ++k) {
-      msgs[k].conversation_id = "conv-" + std::to_string(c);
-      msgs[k].sender_id = (k ? id_b : id_a) + std::to_string(c);
-      e->process(msgs[k]);
+  for (int c = 0; c < conversations; ++c)
+    for (int k = 0; k < senders; ++k) {
+      m.conversation_id = "conv-" + std::to_string(c);
+      m.message_id = std::to_string(k);
+      m.sender_id = prefix + std::to_string(k) + "-" + std::to_string(c);
+      e->process(m);
     }
-  if (e->stats().conversations != kN + 1) std::cerr << "engine_bench: only " << e->stats().conversations << " conversations\n";
-  return (mallinfo2().uordblks + mallinfo2().hblkhd - before) / kN;
+  if (e->stats().conversations != static_cast<uint64_t>(conversations) + 1)
+    std::cerr << "engine_bench: only " << e->stats().conversations << " conversations\n";
+  return (mallinfo2().uordblks + mallinfo2().hblkhd - before) / conversations;
 }
 
 void report_state_bytes() {
-  benchmark::AddCustomContext("state_bytes_per_two_party_conversation",
-                              std::to_string(state_bytes("a", "b")) + " with 7-byte sender ids, " +
-                                  std::to_string(state_bytes("user-a-", "user-b-")) +
-                                  " with 13-byte ids (ConversationState " +
-                                  std::to_string(sizeof(vigil::ConversationState)) + ", slot " +
-                                  std::to_string(sizeof(vigil::ConversationSlot)) + ")");
+  benchmark::AddCustomContext(
+      "state_bytes_per_two_party_conversation",
+      std::to_string(state_bytes("", 2, 200'000)) + " with ids of 3-8 bytes, " +
+          std::to_string(state_bytes("user-", 2, 200'000)) + " with ids of 8-13 bytes (ConversationState " +
+          std::to_string(sizeof(vigil::ConversationState)) + ", slot " + std::to_string(sizeof(vigil::ConversationSlot)) +
+          ")");
+  benchmark::AddCustomContext("state_bytes_per_50_party_conversation",
+                              std::to_string(state_bytes("user-", 50, 4'000)) + " with ids of 9-11 bytes");
 }
 
 }  // namespace
