@@ -340,9 +340,14 @@ Status<Errors> load_config_yaml(std::string_view yaml, const std::string& name, 
         r.read_limits(kv.second, config.limits);
       } else if (key == "log") {
         r.read_log(kv.second, config.log);
+      } else if (key == "cases") {
+        cases::read_cases_yaml(kv.second, name, config.cases, errors);
+      } else if (key == "webhooks") {
+        cases::read_webhooks_yaml(kv.second, name, config.cases.webhooks, errors);
       } else {
         r.error(kv.first, "config.unknown_key",
-                "unknown key '" + key + "' (listen, rules, data_dir, threads, tokens, limits, log)", key);
+                "unknown key '" + key + "' (listen, rules, data_dir, threads, tokens, limits, log, cases, webhooks)",
+                key);
       }
     }
   } catch (const YAML::Exception& e) {
@@ -392,6 +397,7 @@ Status<Errors> apply_env(const EnvLookup& getenv, ServerConfig& config) {
     config.log.json = std::string_view(v) != "text";
   }
   if (const char* v = env("VIGIL_LOG_FILE")) config.log.file = v;
+  if (const char* v = env("VIGIL_CASES_PARTICIPANT_ID_KEY")) config.cases.participant_id_key = v;
   if (const char* v = env("VIGIL_TOKENS")) {
     std::string why;
     if (!parse_tokens_env(v, config.tokens, why)) fail("VIGIL_TOKENS", "VIGIL_TOKENS: " + why);
@@ -442,6 +448,7 @@ Status<Errors> validate(const ServerConfig& config) {
       }
     }
   }
+  cases::validate_cases(config.cases, errors);
   if (config.tokens.empty() && !ec && !is_loopback_host(config.host)) {
     errors.push_back(Error("config.open_listen",
                            "no tokens are configured, so vigil serves only on loopback; add tokens: to the "

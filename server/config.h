@@ -11,9 +11,11 @@
 //            idle_timeout, write_timeout, drain_timeout}   (see limits.h; sizes take KiB/MiB suffixes,
 //            durations ms/s/m suffixes, bare numbers are bytes / milliseconds)
 //   log: {level: trace|debug|info|warn|error|off, format: json|text, file: PATH}
+//   cases: {dismissal_reasons, retention_days, participant_id_key}   (server/cases/case_config.h)
+//   webhooks: {endpoints: [{url, secret}], initial_backoff, max_backoff, max_attempts, timeout}
 // Environment: VIGIL_LISTEN, VIGIL_RULES, VIGIL_DATA_DIR, VIGIL_THREADS,
 //   VIGIL_LOG_LEVEL, VIGIL_LOG_FORMAT, VIGIL_LOG_FILE, VIGIL_LIMITS_<KEY> (upper case,
-//   e.g. VIGIL_LIMITS_MAX_BATCH), VIGIL_TOKENS ("name:scope+scope:token,..."; tokens
+//   e.g. VIGIL_LIMITS_MAX_BATCH), VIGIL_CASES_PARTICIPANT_ID_KEY, VIGIL_TOKENS ("name:scope+scope:token,..."; tokens
 //   from the environment replace the file's).
 // With no token at all the server serves only on loopback: validate() refuses any other
 // listen address.
@@ -29,6 +31,7 @@
 
 #include "plugin/common/error.h"
 #include "server/auth.h"
+#include "server/cases/case_config.h"
 #include "server/limits.h"
 
 namespace vigil::server {
@@ -48,6 +51,7 @@ struct ServerConfig {
   std::vector<Token> tokens;
   Limits limits;
   LogConfig log;
+  cases::CasesConfig cases;
 
   // The io threads to run: `threads`, or one per core when 0.
   unsigned effective_threads() const;

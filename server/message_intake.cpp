@@ -48,12 +48,21 @@ Response score_body(ServerContext& ctx, std::string_view body) {
   const bool log_flagged = log_enabled(spdlog::level::info);
   for (size_t i = 0; i < n; ++i) {
     const auto t0 = std::chrono::steady_clock::now();
-    Result<Verdict> v = ctx.engine->process(batch.messages[i]);
+    const Message& m = batch.messages[i];
+    // One conversation's messages reach the case store in scoring order.
+    std::unique_lock<std::mutex> held;
+    if (ctx.cases) held = ctx.cases->lock(m.conversation_id);
+    Result<Verdict> v = ctx.engine->process(m);
     if (!v) {
       Error e = std::move(v).error();
       if (many) e.field = prefix + ("[" + std::to_string(i) + "]") + (e.field.empty() ? "" : "." + e.field);
       return error_response(e.code.rfind("message.", 0) == 0 ? 400 : 503, e);
     }
+    // A verdict that names a case is sent only once the case is committed.
+    if (ctx.cases) {
+      if (Status<> s = ctx.cases->on_verdict(m, *v); !s) return error_response(503, s.error());
+    }
+    if (held) held.unlock();
     ctx.metrics.verdict(*v);
     if (log_flagged && v->level != Level::kNone && !v->duplicate) {
       log_verdict(*v, std::chrono::steady_clock::now() - t0);

@@ -12,6 +12,8 @@ const char* route_label(Route route) {
     case Route::kExplain: return "explain";
     case Route::kRules: return "rules";
     case Route::kReload: return "reload";
+    case Route::kCases: return "cases";
+    case Route::kAudit: return "audit";
     case Route::kHealth: return "health";
     case Route::kMetrics: return "metrics";
     case Route::kConsole: return "console";

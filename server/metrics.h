@@ -28,6 +28,8 @@ enum class Route : uint8_t {
   kExplain,        // POST /v1/explain
   kRules,          // GET /v1/rules
   kReload,         // POST /v1/rules/reload
+  kCases,          // /v1/cases...
+  kAudit,          // GET /v1/audit
   kHealth,         // /livez /healthz /readyz
   kMetrics,        // /metrics
   kConsole,        // GET /console/{file}

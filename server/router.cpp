@@ -4,6 +4,7 @@
 
 #include "plugin/common/json_text.h"
 #include "server/api_error.h"
+#include "server/routes/case_routes.h"
 #include "server/routes/console_routes.h"
 #include "server/routes/conversation_routes.h"
 #include "server/routes/health_routes.h"
@@ -41,6 +42,11 @@ constexpr RouteEntry kRoutes[] = {
     {"/v1/messages", verb::post, Route::kMessages, Access::kScoped, kScopeIngest, handle_messages},
     {"/v1/stream", verb::get, Route::kStream, Access::kScoped, kScopeIngest, websocket_required},
     {"/v1/conversations/", verb::get, Route::kConversations, Access::kScoped, kScopeModerate, handle_conversation},
+    {"/v1/conversations/", verb::delete_, Route::kConversations, Access::kScoped, kScopeAdmin, handle_conversation_erase},
+    {"/v1/cases", verb::get, Route::kCases, Access::kScoped, kScopeModerate, handle_case_list},
+    {"/v1/cases/", verb::get, Route::kCases, Access::kScoped, kScopeModerate, handle_case_get},
+    {"/v1/cases/", verb::post, Route::kCases, Access::kScoped, kScopeModerate, handle_case_post},
+    {"/v1/audit", verb::get, Route::kAudit, Access::kScoped, kScopeAdmin, handle_audit},
     {"/v1/explain", verb::post, Route::kExplain, Access::kScoped, kScopeModerate, handle_explain},
     {"/v1/rules", verb::get, Route::kRules, Access::kScoped, kScopeAdmin, handle_rules},
     {"/v1/rules/reload", verb::post, Route::kReload, Access::kScoped, kScopeAdmin, handle_reload},
@@ -48,16 +54,33 @@ constexpr RouteEntry kRoutes[] = {
     {"/console/", verb::get, Route::kConsole, Access::kOpen, kScopeNone, handle_console},
 };
 
-const RouteEntry* find_route(std::string_view path) {
+bool path_matches(const RouteEntry& e, std::string_view path) {
+  // A prefix needs more after it, except the console's, whose bare folder is its index.
+  const size_t min_size = e.route == Route::kConsole ? e.path.size() : e.path.size() + 1;
+  return e.path.back() == '/' ? path.size() >= min_size && path.substr(0, e.path.size()) == e.path
+                              : path == e.path;
+}
+
+// The entry for path and method; else the first for the path (a 405), else nullptr.
+const RouteEntry* find_route(std::string_view path, verb method = verb::unknown) {
+  const RouteEntry* first = nullptr;
   for (const RouteEntry& e : kRoutes) {
-    // A prefix needs more after it, except the console's, whose bare folder is its index.
-    const size_t min_size = e.route == Route::kConsole ? e.path.size() : e.path.size() + 1;
-    if (e.path.back() == '/' ? path.size() >= min_size && path.substr(0, e.path.size()) == e.path
-                             : path == e.path) {
-      return &e;
-    }
+    if (!path_matches(e, path)) continue;
+    if (e.method == method) return &e;
+    if (first == nullptr) first = &e;
   }
-  return nullptr;
+  return first;
+}
+
+// "GET, DELETE": every method the path takes, for Allow.
+std::string allowed_methods(std::string_view path) {
+  std::string out;
+  for (const RouteEntry& e : kRoutes) {
+    if (!path_matches(e, path)) continue;
+    if (!out.empty()) out += ", ";
+    out += boost::beast::http::to_string(e.method);
+  }
+  return out;
 }
 
 // nullopt when allowed, else the 401/403 to send.
@@ -82,17 +105,18 @@ std::optional<Response> authorize(ServerContext& ctx, const Request& req, const 
 }  // namespace
 
 Response handle_request(ServerContext& ctx, const Request& req, Route& route) {
-  const RouteEntry* e = find_route(req.path);
+  const RouteEntry* e = find_route(req.path, req.method);
   if (e == nullptr) {
     route = Route::kOther;
     return error_response(404, "request.unknown_route", "no route " + clip_echo(req.path));
   }
   route = e->route;
   if (req.method != e->method) {
+    const std::string allow = allowed_methods(req.path);
     Response r = error_response(405, "request.method_not_allowed",
                                 std::string(req.method_text) + " is not allowed on " + std::string(e->path) +
-                                    " (use " + std::string(boost::beast::http::to_string(e->method)) + ")");
-    r.allow = std::string(boost::beast::http::to_string(e->method));
+                                    " (use " + allow + ")");
+    r.allow = allow;
     return r;
   }
   if (auto refused = authorize(ctx, req, *e)) return std::move(*refused);

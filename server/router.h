@@ -6,6 +6,9 @@
 //   POST /v1/messages                   ingest
 //   GET  /v1/stream (WebSocket)         ingest
 //   GET  /v1/conversations/{id}         moderate
+//   DELETE /v1/conversations/{id}       admin (erasure)
+//   GET  /v1/cases, /v1/cases/{id}[/export], POST /v1/cases/{id}/assign|decision   moderate
+//   GET  /v1/audit                      admin
 //   POST /v1/explain                    moderate
 //   GET  /v1/rules                      admin
 //   POST /v1/rules/reload               admin

@@ -4,6 +4,7 @@
 
 #include "server/listener.h"
 #include "server/log.h"
+#include "server/routes/case_routes.h"
 #include "server/routes/rules_routes.h"
 
 namespace vigil::server {
@@ -17,7 +18,7 @@ Result<std::unique_ptr<Server>, Errors> Server::create(ServerConfig config, Serv
   eo.rules_dir = config.rules_dir;
   eo.data_dir = config.data_dir;
   eo.max_text_bytes = config.limits.max_text_bytes;
-  eo.now_ms = std::move(options.now_ms);
+  eo.now_ms = options.now_ms;
   Result<std::unique_ptr<Engine>, Errors> engine = Engine::create(std::move(eo));
   if (!engine) return std::move(engine).error();
   Result<std::unique_ptr<Normalizer>> normalizer = Normalizer::create();
@@ -29,6 +30,7 @@ Result<std::unique_ptr<Server>, Errors> Server::create(ServerConfig config, Serv
   const uint16_t port = config.port;
   server->ctx_ = std::make_unique<ServerContext>(std::move(config), std::move(engine).value(),
                                                  std::move(normalizer).value());
+  if (Status<Errors> s = start_cases(*server->ctx_, std::move(options.now_ms)); !s) return s.error();
   for (unsigned i = 0; i < threads; ++i) {
     // Concurrency hint 1: each context is run by exactly one thread, so asio can skip
     // its internal locking.

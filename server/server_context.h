@@ -17,6 +17,8 @@
 #include "plugin/engine/message_json.h"
 #include "plugin/normalize/normalizer.h"
 #include "server/auth.h"
+#include "server/cases/case_manager.h"
+#include "server/cases/webhooks.h"
 #include "server/config.h"
 #include "server/metrics.h"
 
@@ -61,6 +63,8 @@ struct ServerContext {
   Metrics metrics;
   const std::unique_ptr<Engine> engine;
   const std::unique_ptr<Normalizer> normalizer;  // for POST /v1/explain
+  std::unique_ptr<cases::CaseManager> cases;      // set by start_cases (routes/case_routes.h)
+  std::unique_ptr<cases::WebhookDispatcher> webhooks;  // the same; destroyed (stopped) first
   // Work that blocks (rule reloads) runs here, never on an io thread.
   boost::asio::thread_pool blocking{1};
   std::mutex reload_mu;  // one reload at a time

@@ -207,7 +207,7 @@ void ConversationTable::push_back(Shard& s, uint32_t i) {
   if (s.head == kNil) s.head = i;
 }
 
-void ConversationTable::drop(Shard& s, uint32_t i, bool ttl) {
+void ConversationTable::drop(Shard& s, uint32_t i, bool ttl, bool counted) {
   ConversationSlot& e = s.at(i);
   unlink(s, i);
   s.erase(e.key);
@@ -221,7 +221,7 @@ void ConversationTable::drop(Shard& s, uint32_t i, bool ttl) {
   e.context.reset();
   s.free.push_back(i);
   size_.fetch_sub(1, std::memory_order_relaxed);
-  (ttl ? counters_.evictions_ttl : counters_.evictions_lru).fetch_add(1, std::memory_order_relaxed);
+  if (counted) (ttl ? counters_.evictions_ttl : counters_.evictions_lru).fetch_add(1, std::memory_order_relaxed);
 }
 
 ConversationSlot* ConversationTable::find(Shard& s, uint64_t key, int64_t now_ms, bool create, bool& created) {
@@ -323,6 +323,15 @@ void ConversationTable::sweep(int64_t now_ms) {
     std::lock_guard lock(s.mu);
     while (s.tail != kNil && expired(s.at(s.tail), now_ms)) drop(s, s.tail, true);
   }
+}
+
+bool ConversationTable::forget(uint64_t key) {
+  Shard& s = shard_of(key);
+  std::lock_guard lock(s.mu);
+  const size_t b = s.lookup(key);
+  if (b == kNil) return false;
+  drop(s, s.buckets[b], false, false);
+  return true;
 }
 
 size_t ConversationTable::size() const { return size_.load(std::memory_order_relaxed); }

@@ -104,6 +104,8 @@ class ConversationTable {
   void requeue(const std::vector<SnapshotRow>& rows, const std::vector<uint64_t>& deleted);
   // Inserts a snapshot loaded from the store (clean). False when the table is full.
   bool restore(SnapshotRow&& row, int64_t now_ms);
+  // Drops one conversation (queued for deletion from the store). False when absent.
+  bool forget(uint64_t key);
   // Drops every conversation idle for longer than the TTL.
   void sweep(int64_t now_ms);
 
@@ -146,7 +148,8 @@ class ConversationTable {
   void unlink(Shard& s, uint32_t i);
   void push_front(Shard& s, uint32_t i);
   void push_back(Shard& s, uint32_t i);
-  void drop(Shard& s, uint32_t i, bool ttl);
+  // `counted`: an eviction (LRU or TTL) rather than an erasure.
+  void drop(Shard& s, uint32_t i, bool ttl, bool counted = true);
   bool expired(const ConversationSlot& slot, int64_t now_ms) const;
 
   size_t per_shard_cap_;

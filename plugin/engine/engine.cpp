@@ -363,6 +363,19 @@ std::optional<ConversationInfo> Engine::conversation(std::string_view conversati
   return info;
 }
 
+std::vector<ContextMessage> Engine::context(std::string_view conversation_id) const {
+  std::vector<ContextMessage> out;
+  const uint64_t key = hash_id(conversation_id.data(), conversation_id.size());
+  impl_->table->with(key, impl_->now(), false, [&](ConversationSlot& slot, bool) {
+    if (slot.context) slot.context->for_each([&](const ContextMessage& c) { out.push_back(c); });
+  });
+  return out;
+}
+
+bool Engine::forget(std::string_view conversation_id) {
+  return impl_->table->forget(hash_id(conversation_id.data(), conversation_id.size()));
+}
+
 EngineStats Engine::stats() const {
   const auto& c = impl_->counters;
   auto get = [](const std::atomic<uint64_t>& a) { return a.load(std::memory_order_relaxed); };

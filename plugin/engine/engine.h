@@ -19,6 +19,7 @@
 #include <string_view>
 
 #include "plugin/common/error.h"
+#include "plugin/engine/context_ring.h"
 #include "plugin/engine/conversation_info.h"
 #include "plugin/engine/engine_stats.h"
 #include "plugin/engine/message.h"
@@ -71,6 +72,16 @@ class Engine {
   // The conversation's current state, or nullopt when it is not tracked (never seen,
   // evicted). Thread-safe; takes the conversation's shard lock briefly.
   std::optional<ConversationInfo> conversation(std::string_view conversation_id) const;
+
+  // The conversation's context ring (its last EngineOptions::context_messages scored
+  // messages, text included, oldest first), copied under the shard lock; empty when the
+  // conversation is not tracked or has no ring (e.g. restored after a restart). For the
+  // case store (server/cases/), which keeps this text on disk once a case opens.
+  std::vector<ContextMessage> context(std::string_view conversation_id) const;
+
+  // Forgets the conversation's scorer state and context (the store's snapshot goes at
+  // the next flush). True when it was tracked. DELETE /v1/conversations/{id}.
+  bool forget(std::string_view conversation_id);
 
   // The counters (see engine_stats.h). Thread-safe, lock-free.
   EngineStats stats() const;

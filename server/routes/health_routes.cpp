@@ -2,6 +2,7 @@
 
 #include "plugin/common/json_text.h"
 #include "server/api_error.h"
+#include "server/routes/case_routes.h"
 
 namespace vigil::server {
 
@@ -36,6 +37,7 @@ Response handle_metrics(ServerContext& ctx, const Request&) {
   info.ready = is_ready(ctx);
   Response r;
   r.body = ctx.metrics.render(info);
+  append_case_metrics(ctx, r.body);
   r.content_type = "text/plain; version=0.0.4; charset=utf-8";
   return r;
 }
