@@ -14,5 +14,6 @@ void register_explain(CLI::App& app);            // vigil explain
 void register_replay(CLI::App& app);             // vigil replay
 void register_eval(CLI::App& app);               // vigil eval
 void register_serve(CLI::App& app);              // vigil serve
+void register_cases(CLI::App& app);              // vigil export verify, vigil purge
 
 }  // namespace vigil::cli

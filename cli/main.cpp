@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   vigil::cli::register_replay(app);
   vigil::cli::register_eval(app);
   vigil::cli::register_serve(app);
+  vigil::cli::register_cases(app);
 
   try {
     app.parse(argc, argv);

@@ -73,7 +73,9 @@ json export_bundle(const CaseRecord& c, int64_t now_ms) {
             {"messages", c.messages.size()}}}};
 }
 
-Result<VerifyReport> verify_bundle(std::string_view text) {
+namespace {
+
+Result<VerifyReport> verify_checked(std::string_view text) {
   json b = json::parse(text, nullptr, false);
   auto bad = [](std::string why) { return Error("export.bad_bundle", std::move(why)); };
   if (b.is_discarded() || !b.is_object()) return bad("the file is not a JSON object");
@@ -136,6 +138,19 @@ Result<VerifyReport> verify_bundle(std::string_view text) {
   }
   r.ok = true;
   return r;
+}
+
+}  // namespace
+
+Result<VerifyReport> verify_bundle(std::string_view text) {
+  // A hand-edited bundle may hold a string where a number belongs (nlohmann's value()
+  // throws type_error then): that is a bundle that does not verify, not a crash.
+  try {
+    return verify_checked(text);
+  } catch (const nlohmann::json::exception& e) {
+    return Error("export.bad_bundle",
+                 std::string("the bundle's JSON has an unexpected shape: ") + e.what());
+  }
 }
 
 }  // namespace vigil::cases

@@ -42,14 +42,17 @@ std::string webhook_signature(std::string_view secret, std::string_view timestam
   return out;
 }
 
-WebhookDispatcher::WebhookDispatcher(CaseStore& store, WebhookConfig config,
+WebhookDispatcher::WebhookDispatcher(CaseStore& store, WebhookConfig config, int retention_days,
                                      std::function<int64_t()> now_ms)
-    : store_(store), config_(std::move(config)), now_ms_(std::move(now_ms)) {}
+    : store_(store),
+      config_(std::move(config)),
+      retention_days_(retention_days),
+      now_ms_(std::move(now_ms)) {}
 
 WebhookDispatcher::~WebhookDispatcher() { stop(); }
 
 void WebhookDispatcher::start() {
-  if (config_.endpoints.empty() || thread_.joinable()) return;
+  if (thread_.joinable()) return;
   thread_ = std::thread([this] { run(); });
 }
 
@@ -131,6 +134,7 @@ void WebhookDispatcher::run() {
     poke_ = false;
     lock.unlock();
     const int64_t now = now_ms_();
+    purge_if_due(now);
     Result<std::vector<OutboxItem>> due = store_.due_webhooks(now, kBatch);
     if (!due)
       store_errors_.fetch_add(1, std::memory_order_relaxed);
@@ -168,6 +172,18 @@ void WebhookDispatcher::run() {
   }
 }
 
+void WebhookDispatcher::purge_if_due(int64_t now) {
+  constexpr int64_t kPurgeEveryMs = 3600 * 1000;
+  if (last_purge_ms_ != 0 && now - last_purge_ms_ < kPurgeEveryMs) return;
+  last_purge_ms_ = now;
+  Result<std::vector<CaseSummary>> gone =
+      store_.purge(now - int64_t{retention_days_} * 24 * 3600 * 1000, false);
+  if (!gone)
+    store_errors_.fetch_add(1, std::memory_order_relaxed);
+  else
+    purged_.fetch_add(gone->size(), std::memory_order_relaxed);
+}
+
 void WebhookDispatcher::render_metrics(std::string& out) const {
   auto line = [&](const char* name_labels, uint64_t v) {
     out += name_labels;
@@ -186,6 +202,9 @@ void WebhookDispatcher::render_metrics(std::string& out) const {
   out += "# HELP vigil_webhook_store_errors_total Outbox reads or updates that failed.\n";
   out += "# TYPE vigil_webhook_store_errors_total counter\n";
   line("vigil_webhook_store_errors_total", store_errors_.load(std::memory_order_relaxed));
+  out += "# HELP vigil_cases_purged_total Closed cases removed after the retention.\n";
+  out += "# TYPE vigil_cases_purged_total counter\n";
+  line("vigil_cases_purged_total", purged_.load(std::memory_order_relaxed));
   if (Result<OutboxCounts> c = store_.outbox_counts()) {
     out += "# HELP vigil_webhook_outbox Webhook events in the outbox by state.\n";
     out += "# TYPE vigil_webhook_outbox gauge\n";

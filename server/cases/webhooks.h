@@ -13,6 +13,8 @@
 // retried after initial_backoff * 2^(attempts-1), capped at max_backoff, and given up
 // after max_attempts (state "failed", counted). Delivery is at least once: a receiver
 // deduplicates by X-Vigil-Id, which makes it exactly once.
+// The same thread runs the retention purge (CaseStore::purge of cases closed more than
+// retention_days ago) at start and once an hour.
 // Thread-safe; not copyable, not movable. The destructor stops the thread.
 #pragma once
 
@@ -35,12 +37,13 @@ std::string webhook_signature(std::string_view secret, std::string_view timestam
 
 class WebhookDispatcher {
  public:
-  WebhookDispatcher(CaseStore& store, WebhookConfig config, std::function<int64_t()> now_ms);
+  WebhookDispatcher(CaseStore& store, WebhookConfig config, int retention_days,
+                    std::function<int64_t()> now_ms);
   ~WebhookDispatcher();
   WebhookDispatcher(const WebhookDispatcher&) = delete;
   WebhookDispatcher& operator=(const WebhookDispatcher&) = delete;
 
-  // Starts the delivery thread (a no-op without endpoints).
+  // Starts the thread.
   void start();
   // Stops it after the attempt in flight (at most `timeout`).
   void stop();
@@ -48,23 +51,27 @@ class WebhookDispatcher {
   void notify();
 
   // Prometheus text: vigil_webhook_deliveries_total{result="delivered|retry|gave_up"},
-  // vigil_webhook_store_errors_total and vigil_webhook_outbox{state=...} (from the store).
+  // vigil_webhook_store_errors_total, vigil_webhook_outbox{state=...} (from the store)
+  // and vigil_cases_purged_total.
   void render_metrics(std::string& out) const;
 
  private:
   void run();
+  void purge_if_due(int64_t now);
   // One attempt; false with `error` set on failure.
   bool post(const OutboxItem& item, std::string& error) const;
 
   CaseStore& store_;
   WebhookConfig config_;
+  int retention_days_;
+  int64_t last_purge_ms_ = 0;
   std::function<int64_t()> now_ms_;
   std::thread thread_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_ = false;
   bool poke_ = false;
-  std::atomic<uint64_t> delivered_{0}, retries_{0}, gave_up_{0}, store_errors_{0};
+  std::atomic<uint64_t> delivered_{0}, retries_{0}, gave_up_{0}, store_errors_{0}, purged_{0};
 };
 
 }  // namespace vigil::cases

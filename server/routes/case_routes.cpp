@@ -267,6 +267,7 @@ Status<Errors> start_cases(ServerContext& ctx, std::function<int64_t()> now_ms) 
   if (!manager) return Errors{std::move(manager).error()};
   ctx.cases = std::move(manager).value();
   ctx.webhooks = std::make_unique<WebhookDispatcher>(ctx.cases->store(), ctx.config.cases.webhooks,
+                                                     ctx.config.cases.retention_days,
                                                      [m = ctx.cases.get()] { return m->now_ms(); });
   ctx.cases->on_events([w = ctx.webhooks.get()] { w->notify(); });
   ctx.webhooks->start();

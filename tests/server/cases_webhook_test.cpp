@@ -72,10 +72,13 @@ TEST_CASE("case.opened, case.escalated and case.decided arrive once each, signed
   CHECK(WebhookReceiver::hmac_hex("wrong", "1." + events[0].body) !=
         WebhookReceiver::hmac_hex(kSecret, "1." + events[0].body));
 
-  Reply m = c.get("/metrics");
-  CHECK(m.body.find("vigil_webhook_deliveries_total{result=\"delivered\"} 3") != std::string::npos);
-  CHECK(m.body.find("vigil_webhook_outbox{state=\"pending\"} 0") != std::string::npos);
-  CHECK(m.body.find("vigil_webhook_outbox{state=\"delivered\"} 3") != std::string::npos);
+  // The receiver records an event before the dispatcher hears its 200: wait for it.
+  CHECK(eventually([&] {
+    const std::string m = c.get("/metrics").body;
+    return m.find("vigil_webhook_deliveries_total{result=\"delivered\"} 3") != std::string::npos &&
+           m.find("vigil_webhook_outbox{state=\"pending\"} 0") != std::string::npos &&
+           m.find("vigil_webhook_outbox{state=\"delivered\"} 3") != std::string::npos;
+  }));
 }
 
 TEST_CASE("a failing receiver gets the same event again, with backoff, until it accepts",
