@@ -134,14 +134,16 @@ TEST_CASE("message ids are compared by a keyed hash: the old 45-bit collision is
 }
 
 TEST_CASE("reordering stages.yaml keeps evidence with its stage, across a reload and a restart") {
+  // One timestamp for every message: no decay between them, however slow the reload.
+  constexpr int64_t kTs = 1'800'000'000'000;
   test::TempDir dir;
   const auto rules = dir.path() / "rules";
   const auto data = dir.path() / "data";
   copy_rules(rules);
   {
     auto e = open_engine(rules, data);
-    REQUIRE(e->process(msg("c", "1", "u-a", "dont tell anyone we talk ok")).ok());
-    REQUIRE(e->process(msg("d", "1", "u-a", "dont tell anyone we talk ok")).ok());
+    REQUIRE(e->process(msg("c", "1", "u-a", "dont tell anyone we talk ok", kTs)).ok());
+    REQUIRE(e->process(msg("d", "1", "u-a", "dont tell anyone we talk ok", kTs)).ok());
     const auto before = e->conversation("c");
     const double secrecy = evidence(*before, "u-a", "secrecy");
     REQUIRE(secrecy > 0);
@@ -153,7 +155,7 @@ TEST_CASE("reordering stages.yaml keeps evidence with its stage, across a reload
     CHECK(evidence(*after, "u-a", "secrecy") == Approx(secrecy));
     CHECK(evidence(*after, "u-a", "isolation") == 0);
     // New evidence lands in the right stage too.
-    const Verdict v = e->process(msg("c", "2", "u-a", "r ur parents home rn?")).value();
+    const Verdict v = e->process(msg("c", "2", "u-a", "r ur parents home rn?", kTs)).value();
     CHECK(v.stages.size() == 2);
     const auto both = e->conversation("c");
     CHECK(evidence(*both, "u-a", "secrecy") == Approx(secrecy));
