@@ -353,6 +353,7 @@ async def scenario(args, tmp, procs):
                 check(await kid.wait_for(lambda: notices(kid), 5), "the child got the nudge safety notice")
         check("watch" in levels and ("review" in levels or "urgent" in levels),
               "the fixture goes through watch (nudge) to review (hold)")
+        dm_urgent = "urgent" in levels
 
         # The adult's lines again, in a group chat with the child: held there too.
         club = f"club@{MUC_HOST}"
@@ -383,7 +384,9 @@ async def scenario(args, tmp, procs):
         check(conv.get("suspect_id") == ben.boundjid.bare, "the sidecar names the adult as the suspect")
         with open(os.path.join(tmp, "prosody.log"), errors="replace") as f:
             log = f.read()
-        check(f"conversation {conv_id} escalated" in log, "the escalated conversation is marked in Prosody's log")
+        # escalate (urgent) is the sidecar's call; when it made it, Prosody marked it.
+        check((f"conversation {conv_id} escalated" in log) == dm_urgent,
+              "the conversation is marked escalated in Prosody's log exactly when it reached urgent")
 
         # 3. Sidecar down: fail-open delivers (and counts), fail-closed holds.
         procs.stop(sidecar, "vigil serve")
