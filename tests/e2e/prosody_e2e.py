@@ -8,7 +8,8 @@ Checks, in order:
      delivered until the sidecar says review: the child gets the nudge notice, held
      messages never arrive and their sender is told only that they could not be
      delivered; the sidecar's view of the conversation names the adult as the suspect;
-     the adult's lines in a group chat with the child are held there too;
+     the adult's lines in a group chat with the child are held there too; GET /v1/cases
+     lists a case for each;
   3. with the sidecar stopped, a fail-open host delivers and a fail-closed host holds;
   4. a sidecar that never answers costs vigil_timeout, and meanwhile other users'
      messages flow (Prosody's event loop is not blocked).
@@ -387,6 +388,13 @@ async def scenario(args, tmp, procs):
         # escalate (urgent) is the sidecar's call; when it made it, Prosody marked it.
         check((f"conversation {conv_id} escalated" in log) == dm_urgent,
               "the conversation is marked escalated in Prosody's log exactly when it reached urgent")
+        cases = http_json(f"{url}/v1/cases", moderate_token)["cases"]
+        case = next((c for c in cases if c.get("conversation_id") == conv_id), None)
+        check(case is not None and case.get("suspect_id") == ben.boundjid.bare,
+              "GET /v1/cases lists a case for the conversation, naming the adult")
+        check(not dm_urgent or f"conversation {conv_id} escalated (case {case['id']})" in log,
+              "Prosody's escalation mark names that case")
+        check(any(c.get("conversation_id") == "xmpp:room:" + club for c in cases), "and a case for the group chat")
 
         # 3. Sidecar down: fail-open delivers (and counts), fail-closed holds.
         procs.stop(sidecar, "vigil serve")
