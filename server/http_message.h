@@ -7,6 +7,7 @@
 
 #include <ostream>  // before Boost: its string_view needs the full ostream
 
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/http/verb.hpp>
 
 #include <functional>
@@ -37,6 +38,9 @@ struct Response {
   // Set when the work blocks (a rule reload): the session runs it off the io threads and
   // sends what it returns, in order with the replies around it.
   std::function<Response()> deferred;
+  // Set by a route that streams (GET /v1/cases/events): once the replies before it are
+  // written, the session stops serving HTTP and hands its socket to this.
+  std::function<void(boost::asio::ip::tcp::socket)> takeover;
 };
 
 // Appends the HTTP/1.1 bytes of `r` to `out`.

@@ -185,6 +185,13 @@ void HttpSession::handle_request() {
   Response resp = answer_safely("http", [&] { return server::handle_request(ctx_, view, route); });
   if (!keep_alive || resp.close) stop_reading_ = true;
 
+  if (resp.takeover) {  // the connection becomes a stream once earlier replies are out
+    ctx_.metrics.request(route, Clock::now() - t0);
+    stop_reading_ = true;
+    takeover_ = std::move(resp.takeover);
+    maybe_write();
+    return;
+  }
   if (resp.deferred) {
     queue_.push_back(Slot{std::string(), false, !keep_alive});
     Slot* slot = &queue_.back();  // deque: stays valid while later slots are added
@@ -234,6 +241,8 @@ void HttpSession::maybe_write() {
     if (!queue_.empty()) return;  // waiting for a deferred reply
     if (upgrade_request_) {
       upgrade();
+    } else if (takeover_) {
+      hand_over();
     } else if (stop_reading_ && !reading_) {
       close();
     }
@@ -304,6 +313,14 @@ void HttpSession::upgrade() {
   auto ws = std::make_shared<WebSocketSession>(std::move(socket_), ctx_);
   ws->start(std::move(*upgrade_request_));
   upgrade_request_.reset();
+}
+
+void HttpSession::hand_over() {
+  closed_ = true;
+  watchdog_.cancel();
+  auto takeover = std::move(takeover_);
+  takeover_ = nullptr;
+  takeover(std::move(socket_));
 }
 
 void HttpSession::close() {

@@ -71,6 +71,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession>, public Dra
   void on_watchdog();
   void on_drain();
   void upgrade();
+  void hand_over();
   void close();
 
   boost::asio::ip::tcp::socket socket_;
@@ -78,6 +79,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession>, public Dra
   boost::beast::flat_buffer buffer_;
   std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
   std::optional<boost::beast::http::request<boost::beast::http::string_body>> upgrade_request_;
+  std::function<void(boost::asio::ip::tcp::socket)> takeover_;  // see Response::takeover
   std::deque<Slot> queue_;  // replies in request order
   std::vector<boost::asio::const_buffer> gather_;
   size_t in_flight_ = 0;    // slots at the front of queue_ being written

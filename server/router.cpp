@@ -4,6 +4,7 @@
 
 #include "plugin/common/json_text.h"
 #include "server/api_error.h"
+#include "server/case_events.h"
 #include "server/routes/case_routes.h"
 #include "server/routes/console_routes.h"
 #include "server/routes/conversation_routes.h"
@@ -44,12 +45,14 @@ constexpr RouteEntry kRoutes[] = {
     {"/v1/conversations/", verb::get, Route::kConversations, Access::kScoped, kScopeModerate, handle_conversation},
     {"/v1/conversations/", verb::delete_, Route::kConversations, Access::kScoped, kScopeAdmin, handle_conversation_erase},
     {"/v1/cases", verb::get, Route::kCases, Access::kScoped, kScopeModerate, handle_case_list},
+    {"/v1/cases/events", verb::get, Route::kCases, Access::kScoped, kScopeModerate, handle_case_events},
     {"/v1/cases/", verb::get, Route::kCases, Access::kScoped, kScopeModerate, handle_case_get},
     {"/v1/cases/", verb::post, Route::kCases, Access::kScoped, kScopeModerate, handle_case_post},
     {"/v1/audit", verb::get, Route::kAudit, Access::kScoped, kScopeAdmin, handle_audit},
     {"/v1/explain", verb::post, Route::kExplain, Access::kScoped, kScopeModerate, handle_explain},
     {"/v1/rules", verb::get, Route::kRules, Access::kScoped, kScopeAdmin, handle_rules},
     {"/v1/rules/reload", verb::post, Route::kReload, Access::kScoped, kScopeAdmin, handle_reload},
+    {"/v1/console/settings", verb::get, Route::kConsole, Access::kScoped, kScopeModerate, handle_console_settings},
     {"/console", verb::get, Route::kConsole, Access::kOpen, kScopeNone, handle_console},
     {"/console/", verb::get, Route::kConsole, Access::kOpen, kScopeNone, handle_console},
 };

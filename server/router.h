@@ -12,6 +12,8 @@
 //   POST /v1/explain                    moderate
 //   GET  /v1/rules                      admin
 //   POST /v1/rules/reload               admin
+//   GET  /v1/cases/events               moderate (server-sent events, case_events.h)
+//   GET  /v1/console/settings           moderate (routes/console_routes.h)
 //   GET  /console, /console/{file}      open (the moderators' console, static files)
 // With no tokens configured (loopback-only server) every route is open.
 // Stateless; thread-safe.

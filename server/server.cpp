@@ -2,6 +2,7 @@
 
 #include <boost/asio/ip/address.hpp>
 
+#include "server/case_events.h"
 #include "server/listener.h"
 #include "server/log.h"
 #include "server/routes/case_routes.h"
@@ -31,6 +32,7 @@ Result<std::unique_ptr<Server>, Errors> Server::create(ServerConfig config, Serv
   server->ctx_ = std::make_unique<ServerContext>(std::move(config), std::move(engine).value(),
                                                  std::move(normalizer).value());
   if (Status<Errors> s = start_cases(*server->ctx_, std::move(options.now_ms)); !s) return s.error();
+  server->ctx_->case_events = std::make_shared<CaseEventHub>(*server->ctx_);
   for (unsigned i = 0; i < threads; ++i) {
     // Concurrency hint 1: each context is run by exactly one thread, so asio can skip
     // its internal locking.

@@ -24,6 +24,8 @@
 
 namespace vigil::server {
 
+class CaseEventHub;  // case_events.h
+
 // A session that can be asked to drain: finish what it holds, then close.
 class Drainable {
  public:
@@ -70,6 +72,9 @@ struct ServerContext {
   std::mutex reload_mu;  // one reload at a time
   std::atomic<bool> draining{false};
   SessionRegistry sessions;
+  // GET /v1/cases/events; set by Server::create. Its timer runs on `blocking`, so it is
+  // declared after it: destroyed first, once the pool is joined.
+  std::shared_ptr<CaseEventHub> case_events;
 };
 
 }  // namespace vigil::server

@@ -3,6 +3,9 @@
 #include <array>
 #include <utility>
 
+#include "plugin/common/json_text.h"
+#include "plugin/rules/rule_set.h"
+#include "plugin/scoring/scorer_config.h"
 #include "server/api_error.h"
 #include "server/console_assets.h"
 
@@ -84,6 +87,36 @@ Response handle_console(ServerContext&, const Request& req) {
     return r;
   }
   r.body = file->body;
+  return r;
+}
+
+Response handle_console_settings(ServerContext& ctx, const Request& req) {
+  std::shared_ptr<const RuleSet> rules = ctx.engine->rules();
+  if (rules == nullptr) return error_response(503, "server.not_ready", "no rules are loaded");
+  std::vector<std::string> names;
+  nlohmann::json stages = nlohmann::json::array();
+  for (const Stage& s : rules->stages()) {
+    names.push_back(s.name);
+    stages.push_back({{"name", s.name}, {"description", s.description}});
+  }
+  // The loaded rules' own stages.yaml: the engine validated it at load, so it parses.
+  nlohmann::json levels = nlohmann::json::object();
+  if (Result<ScorerConfig, Errors> sc = ScorerConfig::parse(rules->stages_yaml(), names)) {
+    for (Level l : {Level::kWatch, Level::kReview, Level::kUrgent}) {
+      levels[to_string(l)] = sc.value().levels[static_cast<int>(l)].min_risk;
+    }
+  }
+  std::string moderator = "anonymous";
+  if (!ctx.auth.open()) {
+    AuthResult a = ctx.auth.check(req.authorization, kScopeModerate);
+    if (a.token != nullptr) moderator = a.token->name;
+  }
+  Response r;
+  r.body = dump_json({{"moderator", moderator},
+                      {"levels", levels},
+                      {"stages", stages},
+                      {"dismissal_reasons", ctx.config.cases.dismissal_reasons},
+                      {"rules_version", rules->version()}});
   return r;
 }
 

@@ -21,6 +21,16 @@ namespace vigil::server {
 
 Response handle_console(ServerContext& ctx, const Request& req);
 
+// GET /v1/console/settings (scope moderate): what the console needs besides the case
+// API, read once after sign-in:
+//   {"moderator": the token's name ("anonymous" without tokens),
+//    "levels": {"watch": 35, "review": 65, "urgent": 90}   (min_risk, rules/stages.yaml),
+//    "stages": [{"name", "description"}],                   (the loaded rules' stage model)
+//    "dismissal_reasons": [...],                            (cases.dismissal_reasons)
+//    "rules_version": "..."}
+// 503 server.not_ready when no rules are loaded.
+Response handle_console_settings(ServerContext& ctx, const Request& req);
+
 // The Content-Type for a console file, by its extension (application/octet-stream when
 // the extension is not one the console uses).
 std::string_view console_content_type(std::string_view path);
