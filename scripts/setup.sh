@@ -26,11 +26,12 @@ packages=(
   libboost1.81-dev "$hs" libre2-dev libspdlog-dev libfmt-dev nlohmann-json3-dev catch2
   libyaml-cpp-dev libicu-dev libopencc-dev opencc libsqlite3-dev sqlite3 libcli11-dev
   libbenchmark-dev libssl-dev curl python3
-  chromium
+  chromium fonts-wqy-zenhei
   clang libclang-rt-14-dev
   prosody python3-slixmpp   # tests/e2e: a real chat server and XMPP clients (plugin/prosody)
 )
-# The console's browser tests (tests/browser/) run on Node.js 20 or later with npm.
+# The console's browser tests (tests/browser/) drive chromium (a CJK font so Chinese text
+# renders in their screenshots) on Node.js 20 or later with npm.
 command -v node >/dev/null || packages+=(nodejs npm)
 [ "$bench" = 1 ] && packages+=(nginx-light wrk)
 

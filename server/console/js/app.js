@@ -29,6 +29,8 @@ function viewedIds() {
 }
 
 const shell = {
+  // GET /v1/console/settings: the moderator's name, thresholds, stages, dismissal reasons.
+  settings: null,
   notify(text, kind = 'info') {
     clearTimeout(noticeTimer);
     notice.className = `notice ${kind}`;
@@ -52,7 +54,10 @@ const shell = {
   },
   live: false,
   setLive(on) {
+    const reconnected = on && !shell.live;
     shell.live = on;
+    // Events missed while the stream was down: the view re-reads.
+    if (reconnected) current?.onCaseEvent?.({ type: 'connected', data: {} });
     const el = document.getElementById('live');
     if (!el) return;
     el.className = on ? 'live on' : 'live off';
@@ -72,6 +77,7 @@ function renderBar() {
     h('span', { class: 'spacer' }),
     h('span', { id: 'live', class: shell.live ? 'live on' : 'live off' }, shell.live ? t('live_on') : t('live_off')),
     h('span', { id: 'viewed', class: 'viewed' }, t('viewed', { n: viewedIds().length })),
+    h('span', { id: 'moderator', class: 'moderator' }, t('signed_in_as', { name: shell.settings?.moderator ?? '' })),
     h('button', { type: 'button', class: 'link', title: t('shortcuts'), onclick: shell.showHelp }, '?'),
     h('button', { type: 'button', class: 'link', id: 'signout', onclick: signOut }, t('signout')),
   );
@@ -79,7 +85,13 @@ function renderBar() {
 
 function signOut() {
   clearToken();
+  shell.settings = null;
   route();
+}
+
+// Checks the token by reading the settings (401/403 explain themselves).
+async function loadSettings() {
+  shell.settings = await getJson('/v1/console/settings');
 }
 
 // One stream of case events for the tab; the mounted view decides what an event changes.
@@ -144,7 +156,7 @@ function showSignIn(message = '') {
     error.hidden = true;
     setToken(value);
     try {
-      await getJson('/v1/cases?limit=1');
+      await loadSettings();
     } catch (err) {
       return fail(explain(err));
     }
@@ -165,8 +177,16 @@ export function explain(err) {
 }
 shell.explain = explain;
 
-function route() {
+async function route() {
   if (!token()) return showSignIn();
+  if (!shell.settings) {
+    try {
+      await loadSettings(); // a reload of the tab: the token is still in sessionStorage
+    } catch (err) {
+      clearToken();
+      return showSignIn(explain(err));
+    }
+  }
   unmount();
   renderBar();
   startEvents();
@@ -182,7 +202,9 @@ function route() {
 
 window.addEventListener('hashchange', route);
 window.addEventListener('vigil:unauthorized', () => {
+  if (!current) return; // signing in: the form says what went wrong
   clearToken();
+  shell.settings = null;
   showSignIn(t('err_token_unknown'));
 });
 document.addEventListener('keydown', (e) => {

@@ -2,7 +2,7 @@
 // evidence highlighted, decisions and the audit trail. Message text is hostile: it goes
 // into Text nodes only (dom.js), is blurred until the moderator clicks it, and nothing in
 // it is ever loaded (no images, no links).
-import { ApiError, getFile, getJson, postJson } from './api.js';
+import { ApiError, getFile, getJson, postJson, query } from './api.js';
 import { riskChart, stageBands } from './chart.js';
 import { clear, h } from './dom.js';
 import { ago, number, t, term, when } from './i18n.js';
@@ -10,7 +10,7 @@ import { segmentsOf } from './spans.js';
 import { toMs } from './queue.js';
 import { levelBadge, stageChip, statusBadge } from './widgets.js';
 
-// rules/stages.yaml `levels:`; used when the case does not carry its own thresholds.
+// rules/stages.yaml `levels:` as shipped; the server's own come with the settings.
 const DEFAULT_THRESHOLDS = { watch: 35, review: 65, urgent: 90 };
 
 export function mount(root, shell, id) {
@@ -41,6 +41,11 @@ export function mount(root, shell, id) {
     const c = data;
     const messages = c.messages ?? [];
     const suspect = c.suspect_id ?? '';
+    // A re-read (the case changed) keeps what the moderator chose to read, and the place.
+    const revealed = new Set(
+      [...view.querySelectorAll('li.message')].filter((li) => li.querySelector('.text.revealed')).map((li) => li.dataset.messageId),
+    );
+    const scroll = window.scrollY;
     clear(view);
     view.append(
       h(
@@ -61,7 +66,7 @@ export function mount(root, shell, id) {
         h('h2', {}, t('risk_chart')),
         riskChart({
           points: messages.map((m) => ({ risk: Number(m.risk ?? 0), level: m.level ?? 'none', context: !!m.context, sender: m.sender_id })),
-          thresholds: c.thresholds ?? DEFAULT_THRESHOLDS,
+          thresholds: shell.settings?.levels ?? DEFAULT_THRESHOLDS,
           bands: stageBands(messages),
           openedAt: messages.findIndex((m) => !m.context),
         }),
@@ -80,8 +85,13 @@ export function mount(root, shell, id) {
         h('ol', { class: 'messages', id: 'messages' }, messages.map((m, i) => message(m, i, suspect))),
       ),
       h('section', { class: 'panel', id: 'decisions' }, h('h2', {}, t('decisions')), decisions(c.decisions ?? [])),
-      h('section', { class: 'panel', id: 'audit' }, h('h2', {}, t('audit')), audit(c)),
+      h('section', { class: 'panel', id: 'audit' }, h('h2', {}, t('audit')), h('p', { class: 'muted' }, t('loading'))),
     );
+    for (const li of view.querySelectorAll('li.message')) {
+      if (revealed.has(li.dataset.messageId)) setRevealed(li.querySelector('.text'), true);
+    }
+    window.scrollTo(0, scroll);
+    loadAudit(c.id);
   }
 
   function facts(c) {
@@ -89,10 +99,10 @@ export function mount(root, shell, id) {
     const participants = (c.participants ?? []).map((p) =>
       h(
         'li',
-        { class: ['participant', p.id === c.suspect_id && 'suspect'] },
+        { class: 'participant' },
         p.id,
         p.id === c.suspect_id ? h('span', { class: 'badge suspect-badge' }, t('suspect_mark')) : null,
-        p.disclosed_age >= 0 ? h('span', { class: 'muted' }, ` ${t('age_disclosed', { age: p.disclosed_age })}`) : null,
+        typeof p.disclosed_age === 'number' && p.disclosed_age >= 0 ? h('span', { class: 'muted' }, ` ${t('age_disclosed', { age: p.disclosed_age })}`) : null,
         p.age_band === 'minor' || p.age_band === 'adult' ? h('span', { class: 'muted' }, ` ${t(`age_band_${p.age_band}`)}`) : null,
       ),
     );
@@ -184,19 +194,19 @@ export function mount(root, shell, id) {
     );
   }
 
+  function setRevealed(el, on) {
+    el.classList.toggle('revealed', on);
+    el.classList.toggle('blurred', !on);
+    el.setAttribute('aria-pressed', String(on));
+  }
+
   function toggle(el) {
-    const revealed = el.classList.toggle('revealed');
-    el.classList.toggle('blurred', !revealed);
-    el.setAttribute('aria-pressed', String(revealed));
+    setRevealed(el, !el.classList.contains('revealed'));
   }
 
   function toggleAll() {
     revealAll = !revealAll;
-    for (const el of view.querySelectorAll('.messages .text')) {
-      el.classList.toggle('revealed', revealAll);
-      el.classList.toggle('blurred', !revealAll);
-      el.setAttribute('aria-pressed', String(revealAll));
-    }
+    for (const el of view.querySelectorAll('.messages .text')) setRevealed(el, revealAll);
     const b = view.querySelector('#reveal-all');
     if (b) b.textContent = revealAll ? t('hide_all') : t('reveal_all');
   }
@@ -212,23 +222,34 @@ export function mount(root, shell, id) {
           { class: 'decision', 'data-decision': d.decision },
           h('strong', {}, t('decision_by', { decision: term('decision', d.decision), moderator: d.moderator })),
           d.at_ms || d.at ? h('span', { class: 'muted' }, ` · ${when(toMs(d.at_ms ?? d.at))}`) : null,
-          d.reason ? h('div', {}, t('reason', { reason: d.reason })) : null,
+          d.reason ? h('div', {}, t('reason', { reason: term('reason', d.reason) })) : null,
           d.note ? h('div', {}, t('note', { note: d.note })) : null,
         ),
       ),
     );
   }
 
-  function audit(c) {
-    const entries = c.audit ?? [];
-    if (entries.length === 0) return h('p', { class: 'muted' }, t('no_audit'));
-    return h(
-      'ol',
-      { class: 'audit-list' },
-      entries.map((a) =>
-        h('li', {}, h('code', {}, a.action), ` · ${a.actor} · `, h('span', { class: 'muted' }, when(toMs(a.at_ms ?? a.at)))),
-      ),
-    );
+  // The audit log is the admin's (GET /v1/audit); a moderator's token is told so.
+  async function loadAudit(caseId) {
+    let body;
+    try {
+      const log = await getJson(`/v1/audit${query({ case_id: caseId, limit: 100 })}`);
+      const entries = log.entries ?? log.audit ?? [];
+      body = entries.length
+        ? h(
+            'ol',
+            { class: 'audit-list' },
+            entries.map((a) =>
+              h('li', {}, h('code', {}, a.action), ` · ${a.actor} · `, h('span', { class: 'muted' }, when(toMs(a.at_ms ?? a.at)))),
+            ),
+          )
+        : h('p', { class: 'muted' }, t('no_audit'));
+    } catch (err) {
+      body = h('p', { class: 'muted' }, err instanceof ApiError && err.status === 403 ? t('audit_admin_only') : shell.explain(err));
+    }
+    const section = view.querySelector('#audit');
+    if (disposed || !section) return;
+    section.replaceChildren(h('h2', {}, t('audit')), body);
   }
 
   async function act(work, done, leave) {
@@ -240,7 +261,10 @@ export function mount(root, shell, id) {
       if (leave) shell.back();
       else await load();
     } catch (err) {
-      if (err instanceof ApiError && err.status === 409) {
+      if (err instanceof ApiError && err.code === 'case.assigned') {
+        shell.notify(err.message, 'error'); // names who holds it
+        await load();
+      } else if (err instanceof ApiError && err.status === 409) {
         shell.notify(t('err_conflict'), 'error');
         await load();
       } else {
@@ -264,9 +288,9 @@ export function mount(root, shell, id) {
   function openDismiss() {
     const panel = view.querySelector('#dismiss-panel');
     if (!panel || !data || data.status === 'confirmed' || data.status === 'dismissed') return;
-    const reasons = data.dismiss_reasons ?? [];
+    const reasons = shell.settings?.dismissal_reasons ?? [];
     const reason = reasons.length
-      ? h('select', { id: 'dismiss-reason', required: true }, reasons.map((r) => h('option', { value: r }, r)))
+      ? h('select', { id: 'dismiss-reason', required: true }, reasons.map((r) => h('option', { value: r }, term('reason', r))))
       : h('input', { id: 'dismiss-reason', required: true, autocomplete: 'off' });
     const note = h('input', { id: 'dismiss-note', autocomplete: 'off' });
     const form = h(
@@ -323,7 +347,9 @@ export function mount(root, shell, id) {
       return true;
     },
     onCaseEvent(ev) {
-      if (ev.data?.case_id === data?.id || ev.data?.id === data?.id) load();
+      // Not while the moderator writes a dismissal: the form would be lost.
+      const panel = view.querySelector('#dismiss-panel');
+      if (ev.data?.id === data?.id && (!panel || panel.hidden)) load();
     },
     unmount() {
       disposed = true;

@@ -6,15 +6,16 @@ import { ago, number, t, term } from './i18n.js';
 import { LEVEL_RANK, STATUSES, levelBadge, statusBadge, stageChips } from './widgets.js';
 
 // Kept across visits to a case, so "back" returns to the same filtered list.
-const filters = { status: 'open', level: '', language: '', assignee: '' };
+// status: one tab (a comma list for "to do"); assignee: '' anyone, 'me', 'none'.
+const TODO = 'open,in_review,escalated';
+const filters = { status: TODO, level: '', language: '', assignee: '' };
 let selectedId = '';
 
 export function mount(root, shell) {
   let rows = [];
   let cursor = '';
   let counts = {};
-  let fresh = new Set(); // ids pushed since the page loaded, highlighted once
-  let known = null; // ids seen at the first load: anything else is new
+  let fresh = new Set(); // rows that a pushed event brought in: highlighted
   let disposed = false;
   let reloadTimer = 0;
 
@@ -67,23 +68,23 @@ export function mount(root, shell) {
 
   function renderTabs() {
     clear(tabs);
-    const total = Object.values(counts).reduce((a, b) => a + b, 0);
-    for (const s of ['', ...STATUSES]) {
-      const n = s ? counts[s] ?? 0 : total;
+    const sum = (list) => list.reduce((a, s) => a + (counts[s] ?? 0), 0);
+    for (const s of [TODO, ...STATUSES, '']) {
+      const n = sum(s ? s.split(',') : STATUSES);
       tabs.append(
         h(
           'button',
           {
             type: 'button',
             class: ['tab', filters.status === s && 'active'],
-            'data-status': s || 'all',
+            'data-status': s === TODO ? 'todo' : s || 'all',
             'aria-pressed': String(filters.status === s),
             onclick: () => {
               filters.status = s;
               load(false);
             },
           },
-          s ? term('status', s) : t('status_all'),
+          s === TODO ? t('status_todo') : s ? term('status', s) : t('status_all'),
           h('span', { class: 'count' }, number(n)),
         ),
       );
@@ -117,7 +118,7 @@ export function mount(root, shell) {
         h('td', {}, levelBadge(c.level)),
         h('td', {}, statusBadge(c.status)),
         h('td', {}, stageChips(c.stages ?? [], 3)),
-        h('td', { class: 'language' }, (c.languages ?? []).join(' ')),
+        h('td', { class: 'language' }, (c.languages ?? []).map((l) => term('lang', l)).join(', ')),
         h('td', { class: 'age', title: c.opened_ms ? new Date(c.opened_ms).toISOString() : '' }, c.opened_ms ? ago(c.opened_ms, now) : ''),
         h('td', { class: 'assignee' }, c.assignee || t('unassigned')),
         h('td', { class: 'conversation' }, c.conversation_id),
@@ -137,36 +138,32 @@ export function mount(root, shell) {
     return bar;
   }
 
-  async function load(next) {
+  async function load(next, pushed = false) {
     const params = {
       sort: 'risk',
       limit: 50,
       status: filters.status,
       level: filters.level,
       language: filters.language,
-      assignee: filters.assignee === 'me' ? 'me' : filters.assignee === 'none' ? '' : undefined,
+      assignee: filters.assignee === 'me' ? shell.settings.moderator : undefined,
       cursor: next ? cursor : '',
     };
-    if (filters.assignee === 'none') params.unassigned = 'true';
+    // "assignee=" (present, empty) asks for the unassigned cases.
+    const unassigned = filters.assignee === 'none' ? '&assignee=' : '';
     let page;
     try {
-      page = await getJson(`/v1/cases${query(params)}`);
+      page = await getJson(`/v1/cases${query(params)}${unassigned}`);
     } catch (err) {
       if (!disposed) shell.notify(shell.explain(err), 'error');
       return;
     }
     if (disposed) return;
     const cases = (page.cases ?? []).map(normalise);
+    const before = new Set(rows.map((c) => c.id));
     rows = next ? rows.concat(cases) : cases;
+    fresh = pushed ? new Set(rows.filter((c) => !before.has(c.id)).map((c) => c.id)) : new Set();
     cursor = page.next_cursor ?? '';
     counts = countsOf(page.counts);
-    if (known === null) known = new Set(rows.map((c) => c.id));
-    for (const c of rows) {
-      if (!known.has(c.id)) {
-        fresh.add(c.id);
-        known.add(c.id);
-      }
-    }
     sortRows();
     if (!rows.some((c) => c.id === selectedId)) selectedId = rows[0]?.id ?? '';
     renderTabs();
@@ -195,7 +192,7 @@ export function mount(root, shell) {
     onCaseEvent() {
       // Several events in a burst cost one reload.
       clearTimeout(reloadTimer);
-      reloadTimer = setTimeout(() => load(false), 250);
+      reloadTimer = setTimeout(() => load(false, true), 250);
     },
     unmount() {
       disposed = true;
