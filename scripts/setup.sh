@@ -25,7 +25,7 @@ packages=(
   build-essential cmake pkg-config git
   libboost1.81-dev "$hs" libre2-dev libspdlog-dev libfmt-dev nlohmann-json3-dev catch2
   libyaml-cpp-dev libicu-dev libopencc-dev opencc libsqlite3-dev sqlite3 libcli11-dev
-  libbenchmark-dev libssl-dev curl python3
+  libbenchmark-dev libssl-dev curl python3 ccache
   chromium fonts-wqy-zenhei
   clang libclang-rt-14-dev
   prosody python3-slixmpp   # tests/e2e: a real chat server and XMPP clients (plugin/prosody)

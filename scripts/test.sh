@@ -14,6 +14,12 @@ case "${1:-}" in
   *) echo "test.sh: unknown option '$1' (try --help)" >&2; exit 2 ;;
 esac
 
+# ccache, where installed, makes a rebuild in a fresh clone cheap; paths are hashed relative
+# to the clone so any folder shares the cache.
+if command -v ccache >/dev/null; then
+  flags+=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)
+  export CCACHE_BASEDIR="$PWD"
+fi
 cmake -S . -B "$dir" "${flags[@]}" >/dev/null
 cmake --build "$dir" -j"$(nproc)"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
