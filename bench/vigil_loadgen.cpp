@@ -47,6 +47,7 @@ struct Options {
   int connections = 16;
   int window = 1;
   int batch = 100;
+  uint64_t per_conversation = 200;  // messages per conversation before a new one starts
   double duration = 5;
   double warmup = 1;
   double rate = 0;  // requests/s for the whole run; 0 = as fast as replies come
@@ -76,13 +77,14 @@ constexpr const char* kTexts[] = {
 // Builds message bodies with fresh ids; one per connection, so no locking.
 class MessageSource {
  public:
-  explicit MessageSource(int conn) : conn_(conn) {}
+  MessageSource(int conn, int per_conversation)
+      : conn_(conn), per_conversation_(per_conversation) {}
   void append(std::string& out) {
     const uint64_t n = next_++;
     out += R"({"conversation_id":"lg-)";
     out += std::to_string(conn_);
     out += '-';
-    out += std::to_string(n / 200);  // a new conversation every 200 messages
+    out += std::to_string(n / per_conversation_);  // a new conversation every N messages
     out += R"(","message_id":"m-)";
     out += std::to_string(n);
     out += R"(","sender_id":"u-)";
@@ -108,6 +110,7 @@ class MessageSource {
 
  private:
   int conn_;
+  uint64_t per_conversation_;
   uint64_t next_ = 0;
 };
 
@@ -135,7 +138,8 @@ struct Run {
 template <class Derived>
 class PacedConn : public std::enable_shared_from_this<Derived> {
  public:
-  PacedConn(net::io_context& ioc, Run& run, int id) : run_(run), timer_(ioc), source_(id) {}
+  PacedConn(net::io_context& ioc, Run& run, int id)
+      : run_(run), timer_(ioc), source_(id, run.opt.per_conversation) {}
   Stats stats;
 
  protected:
@@ -423,6 +427,10 @@ int main(int argc, char** argv) {
   app.add_option("--connections,-c", opt.connections, "Connections (default 16)");
   app.add_option("--window,-w", opt.window, "Requests or frames in flight per connection (default 1)");
   app.add_option("--batch,-b", opt.batch, "Messages per batch (default 100)");
+  app.add_option("--per-conversation", opt.per_conversation,
+                 "Messages per conversation before a new one starts (default 200; small values "
+                 "churn state)")
+      ->check(CLI::PositiveNumber);
   app.add_option("--duration,-d", opt.duration, "Measured seconds (default 5)");
   app.add_option("--warmup", opt.warmup, "Seconds before measuring (default 1)");
   app.add_option("--rate", opt.rate, "Total requests/s to pace at (default: unpaced)");

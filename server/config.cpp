@@ -101,6 +101,35 @@ constexpr LimitField kLimitFields[] = {
     {"drain_timeout", true, nullptr, &Limits::drain_timeout},
 };
 
+// The state: keys, set the same way (max_bytes may be 0: no cap).
+struct StateField {
+  const char* key;
+  bool is_duration;
+  size_t StateConfig::*size;
+  std::chrono::milliseconds StateConfig::*duration;
+};
+
+constexpr StateField kStateFields[] = {
+    {"flush_interval", true, nullptr, &StateConfig::flush_interval},
+    {"max_unflushed", false, &StateConfig::max_unflushed, nullptr},
+    {"context_max_bytes", false, &StateConfig::context_max_bytes, nullptr},
+    {"max_bytes", false, &StateConfig::max_bytes, nullptr},
+    {"max_conversations", false, &StateConfig::max_conversations, nullptr},
+};
+
+bool set_state(const StateField& f, std::string_view text, StateConfig& state) {
+  if (f.is_duration) {
+    std::chrono::milliseconds d{};
+    if (!parse_duration(text, d) || d.count() <= 0) return false;
+    state.*f.duration = d;
+    return true;
+  }
+  uint64_t n = 0;
+  if (!parse_size(text, n) || (n == 0 && f.size != &StateConfig::max_bytes)) return false;
+  state.*f.size = static_cast<size_t>(n);
+  return true;
+}
+
 // Sets one limit from text; false when the text is not a valid value for it.
 bool set_limit(const LimitField& f, std::string_view text, Limits& limits) {
   if (f.is_duration) return parse_duration(text, limits.*f.duration);
@@ -186,6 +215,35 @@ class YamlReader {
               "limits." + key + (field->is_duration ? " must be a duration like 500ms or 10s"
                                                     : " must be a positive size like 65536 or 64KiB"),
               "limits." + key);
+      }
+    }
+  }
+
+  void read_state(const YAML::Node& node, StateConfig& state) {
+    if (!node.IsMap()) {
+      error(node, "config.bad_type", "state must be a map of key: value", "state");
+      return;
+    }
+    for (const auto& kv : node) {
+      const std::string key = kv.first.Scalar();
+      const StateField* field = nullptr;
+      for (const StateField& f : kStateFields) {
+        if (key == f.key) field = &f;
+      }
+      if (field == nullptr) {
+        error(kv.first, "config.unknown_key",
+              "unknown state key '" + key +
+                  "' (flush_interval, max_unflushed, context_max_bytes, max_bytes, "
+                  "max_conversations)",
+              "state." + key);
+        continue;
+      }
+      std::string text;
+      if (!scalar(kv.second, "state." + key, text)) continue;
+      if (!set_state(*field, text, state)) {
+        error(kv.second, "config.bad_value",
+              "state." + key + (field->is_duration ? " must be a duration like 500ms or 1s" : " must be a size or count"),
+              "state." + key);
       }
     }
   }
@@ -344,9 +402,11 @@ Status<Errors> load_config_yaml(std::string_view yaml, const std::string& name, 
         cases::read_cases_yaml(kv.second, name, config.cases, errors);
       } else if (key == "webhooks") {
         cases::read_webhooks_yaml(kv.second, name, config.cases.webhooks, errors);
+      } else if (key == "state") {
+        r.read_state(kv.second, config.state);
       } else {
         r.error(kv.first, "config.unknown_key",
-                "unknown key '" + key + "' (listen, rules, data_dir, threads, tokens, limits, log, cases, webhooks)",
+                "unknown key '" + key + "' (listen, rules, data_dir, threads, tokens, limits, log, cases, webhooks, state)",
                 key);
       }
     }
@@ -366,6 +426,17 @@ Status<Errors> load_config_file(const std::filesystem::path& file, ServerConfig&
   ss << in.rdbuf();
   return load_config_yaml(ss.str(), file.string(), config);
 }
+
+namespace {
+
+// "VIGIL_STATE_" + "flush_interval" -> "VIGIL_STATE_FLUSH_INTERVAL".
+std::string env_name(const char* prefix, const char* key) {
+  std::string name = prefix;
+  for (const char* c = key; *c; ++c) name += static_cast<char>(*c >= 'a' && *c <= 'z' ? *c - 'a' + 'A' : *c);
+  return name;
+}
+
+}  // namespace
 
 Status<Errors> apply_env(const EnvLookup& getenv, ServerConfig& config) {
   Errors errors;
@@ -402,9 +473,14 @@ Status<Errors> apply_env(const EnvLookup& getenv, ServerConfig& config) {
     std::string why;
     if (!parse_tokens_env(v, config.tokens, why)) fail("VIGIL_TOKENS", "VIGIL_TOKENS: " + why);
   }
+  for (const StateField& f : kStateFields) {
+    const std::string name = env_name("VIGIL_STATE_", f.key);
+    if (const char* v = env(name.c_str())) {
+      if (!set_state(f, v, config.state)) fail(name.c_str(), name + " is not a valid " + (f.is_duration ? "duration" : "size"));
+    }
+  }
   for (const LimitField& f : kLimitFields) {
-    std::string name = "VIGIL_LIMITS_";
-    for (const char* c = f.key; *c; ++c) name += static_cast<char>(*c >= 'a' && *c <= 'z' ? *c - 'a' + 'A' : *c);
+    const std::string name = env_name("VIGIL_LIMITS_", f.key);
     if (const char* v = env(name.c_str())) {
       if (!set_limit(f, v, config.limits)) fail(name.c_str(), name + " is not a valid " + (f.is_duration ? "duration" : "size"));
     }

@@ -8,14 +8,16 @@
 //   tokens: [{token, name, scopes: [ingest|moderate|admin]}]
 //   limits: {max_body_bytes, max_text_bytes, max_id_bytes, max_recipients, max_batch,
 //            max_ws_frame_bytes, max_connections, queue_depth, header_timeout,
-//            idle_timeout, write_timeout, drain_timeout}   (see limits.h; sizes take KiB/MiB suffixes,
-//            durations ms/s/m suffixes, bare numbers are bytes / milliseconds)
+//            idle_timeout, write_timeout, drain_timeout}   (see limits.h; sizes take KiB/MiB
+//            suffixes, durations ms/s/m suffixes, bare numbers are bytes / milliseconds)
 //   log: {level: trace|debug|info|warn|error|off, format: json|text, file: PATH}
 //   cases: {dismissal_reasons, retention_days, participant_id_key}   (server/cases/case_config.h)
 //   webhooks: {endpoints: [{url, secret}], initial_backoff, max_backoff, max_attempts, timeout}
+//   state: {flush_interval, max_unflushed, context_max_bytes, max_bytes, max_conversations}
 // Environment: VIGIL_LISTEN, VIGIL_RULES, VIGIL_DATA_DIR, VIGIL_THREADS,
 //   VIGIL_LOG_LEVEL, VIGIL_LOG_FORMAT, VIGIL_LOG_FILE, VIGIL_LIMITS_<KEY> (upper case,
-//   e.g. VIGIL_LIMITS_MAX_BATCH), VIGIL_CASES_PARTICIPANT_ID_KEY, VIGIL_TOKENS ("name:scope+scope:token,..."; tokens
+//   e.g. VIGIL_LIMITS_MAX_BATCH), VIGIL_STATE_<KEY> (e.g. VIGIL_STATE_FLUSH_INTERVAL),
+//   VIGIL_CASES_PARTICIPANT_ID_KEY, VIGIL_TOKENS ("name:scope+scope:token,..."; tokens
 //   from the environment replace the file's).
 // With no token at all the server serves only on loopback: validate() refuses any other
 // listen address.
@@ -23,6 +25,7 @@
 // Plain data; copyable, movable. The functions are pure (the environment is passed in).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -42,6 +45,21 @@ struct LogConfig {
   std::string file;   // empty: stderr
 };
 
+// How the scorer's state is kept (EngineOptions; plugin/engine/engine.h has the contract).
+struct StateConfig {
+  // A crash loses no change acknowledged more than 2 x this before it (engine.h).
+  std::chrono::milliseconds flush_interval{1000};
+  // Conversations changed and not yet committed, at most; past it scoring waits (and
+  // sooner when the writer commits fewer in half an interval).
+  size_t max_unflushed = 20'000;
+  // Bytes of text held by every conversation's context ring together.
+  size_t context_max_bytes = 256u << 20;
+  // Cap on data_dir/vigil.db's size; past it flushes fail as on a full disk. 0: none.
+  size_t max_bytes = 0;
+  // Conversations held in memory; past it the least recently used one is dropped.
+  size_t max_conversations = 1'000'000;
+};
+
 struct ServerConfig {
   std::string host = "127.0.0.1";
   uint16_t port = 8080;
@@ -51,7 +69,14 @@ struct ServerConfig {
   std::vector<Token> tokens;
   Limits limits;
   LogConfig log;
-  cases::CasesConfig cases;
+//   cases: {dismissal_reasons, retention_days, participant_id_key}   (server/cases/case_config.h)
+//   webhooks: {endpoints: [{url, secret}], initial_backoff, max_backoff, max_attempts, timeout}
+//   state: {flush_interval, max_unflushed, context_max_bytes, max_bytes, max_conversations}
+// Environment: VIGIL_LISTEN, VIGIL_RULES, VIGIL_DATA_DIR, VIGIL_THREADS,
+//   VIGIL_LOG_LEVEL, VIGIL_LOG_FORMAT, VIGIL_LOG_FILE, VIGIL_LIMITS_<KEY> (upper case,
+//   e.g. VIGIL_LIMITS_MAX_BATCH), VIGIL_STATE_<KEY> (e.g. VIGIL_STATE_FLUSH_INTERVAL),
+//   VIGIL_CASES_PARTICIPANT_ID_KEY, VIGIL_TOKENS ("name:scope+scope:token,..."; tokens
+//   from the environment replace the file's).
 
   // The io threads to run: `threads`, or one per core when 0.
   unsigned effective_threads() const;

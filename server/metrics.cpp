@@ -183,6 +183,25 @@ std::string Metrics::render(const ScrapeInfo& info) const {
   sample(out, "vigil_conversation_evictions_total", "reason=\"ttl\"", static_cast<double>(info.engine.evictions_ttl));
   header(out, "vigil_state_flush_failures_total", "counter", "State flushes the store refused.");
   sample(out, "vigil_state_flush_failures_total", "", static_cast<double>(info.engine.flush_failures));
+  header(out, "vigil_state_flushed_conversations_total", "counter", "Conversation snapshots committed to the store.");
+  sample(out, "vigil_state_flushed_conversations_total", "", static_cast<double>(info.engine.flushed_conversations));
+  header(out, "vigil_state_unflushed_conversations", "gauge", "Conversations changed and not yet committed.");
+  sample(out, "vigil_state_unflushed_conversations", "", static_cast<double>(info.engine.unflushed_conversations));
+  header(out, "vigil_state_unflushed_age_seconds", "gauge",
+         "Age of the oldest acknowledged change not yet committed (the durability lag; 0 when none).");
+  sample(out, "vigil_state_unflushed_age_seconds", "", static_cast<double>(info.engine.unflushed_age_ms) / 1000);
+  header(out, "vigil_state_backpressure_waits_total", "counter",
+         "Messages that waited for the state writer (state.max_unflushed reached).");
+  sample(out, "vigil_state_backpressure_waits_total", "", static_cast<double>(info.engine.backpressure_waits));
+  header(out, "vigil_state_store_writable", "gauge", "1 while the state store writes, 0 while it fails.");
+  sample(out, "vigil_state_store_writable", "", info.engine.store_failing ? 0 : 1);
+  header(out, "vigil_rules_cache_write_failures_total", "counter",
+         "Compiled rule databases that could not be written to the cache.");
+  sample(out, "vigil_rules_cache_write_failures_total", "", static_cast<double>(info.engine.rules_cache_write_failures));
+  header(out, "vigil_context_bytes", "gauge", "Bytes of text held by the conversations' context rings.");
+  sample(out, "vigil_context_bytes", "", static_cast<double>(info.engine.context_bytes));
+  header(out, "vigil_context_trimmed_total", "counter", "Context texts dropped for state.context_max_bytes.");
+  sample(out, "vigil_context_trimmed_total", "", static_cast<double>(info.engine.context_trimmed));
 
   header(out, "vigil_rule_reloads_total", "counter", "Successful rule reloads (HTTP and SIGHUP).");
   sample(out, "vigil_rule_reloads_total", "", static_cast<double>(reloads_.load(std::memory_order_relaxed)));

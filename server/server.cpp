@@ -12,6 +12,25 @@ namespace vigil::server {
 
 namespace net = boost::asio;
 
+namespace {
+
+// Once per change of the store's (or the rules cache's) health; /readyz and /metrics
+// show the current state.
+void log_storage_event(const StorageEvent& e) {
+  switch (e.kind) {
+    case StorageEvent::kStoreFailing:
+      log_event(spdlog::level::err, "store_failing", {{"code", e.error.code}, {"error", e.error.to_text()}});
+      break;
+    case StorageEvent::kStoreRecovered: log_event(spdlog::level::info, "store_recovered"); break;
+    case StorageEvent::kRulesCacheFailing:
+      log_event(spdlog::level::warn, "rules_cache_write_failed", {{"code", e.error.code}, {"error", e.error.to_text()}});
+      break;
+    case StorageEvent::kRulesCacheRecovered: log_event(spdlog::level::info, "rules_cache_write_ok"); break;
+  }
+}
+
+}  // namespace
+
 Result<std::unique_ptr<Server>, Errors> Server::create(ServerConfig config, ServerOptions options) {
   if (Status<Errors> s = validate(config); !s) return s.error();
 
@@ -19,7 +38,13 @@ Result<std::unique_ptr<Server>, Errors> Server::create(ServerConfig config, Serv
   eo.rules_dir = config.rules_dir;
   eo.data_dir = config.data_dir;
   eo.max_text_bytes = config.limits.max_text_bytes;
+  eo.flush_interval = config.state.flush_interval;
+  eo.max_unflushed = config.state.max_unflushed;
+  eo.context_max_bytes = config.state.context_max_bytes;
+  eo.max_conversations = config.state.max_conversations;
+  eo.store_max_bytes = static_cast<int64_t>(config.state.max_bytes);
   eo.now_ms = options.now_ms;
+  eo.on_storage_event = log_storage_event;
   Result<std::unique_ptr<Engine>, Errors> engine = Engine::create(std::move(eo));
   if (!engine) return std::move(engine).error();
   Result<std::unique_ptr<Normalizer>> normalizer = Normalizer::create();

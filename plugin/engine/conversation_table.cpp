@@ -165,13 +165,15 @@ void ConversationTable::Shard::erase(uint64_t key) {
 }
 
 ConversationTable::ConversationTable(size_t max_conversations, int64_t idle_ttl_ms, size_t context_messages,
-                                     bool track_deletions)
+                                     bool track_deletions, size_t context_max_bytes)
     : idle_ttl_ms_(idle_ttl_ms),
       context_messages_(context_messages),
       track_deletions_(track_deletions),
       shards_(std::clamp<size_t>(max_conversations / kMinPerShard, 1, kMaxShards)) {
   const size_t n = shards_.size();
   per_shard_cap_ = std::max<size_t>(1, (max_conversations + n - 1) / n);
+  // Rounded down, so the shards together never hold more than the bound.
+  per_shard_context_bytes_ = context_max_bytes == 0 ? 0 : std::max<size_t>(1, context_max_bytes / n);
 }
 
 ConversationTable::~ConversationTable() = default;
@@ -207,11 +209,61 @@ void ConversationTable::push_back(Shard& s, uint32_t i) {
   if (s.head == kNil) s.head = i;
 }
 
+void ConversationTable::ctx_unlink(Shard& s, uint32_t i) {
+  ConversationSlot& e = s.at(i);
+  if (e.ctx_prev != kNil) s.at(e.ctx_prev).ctx_next = e.ctx_next;
+  else if (s.ctx_head == i) s.ctx_head = e.ctx_next;
+  else return;  // not listed
+  if (e.ctx_next != kNil) s.at(e.ctx_next).ctx_prev = e.ctx_prev;
+  else s.ctx_tail = e.ctx_prev;
+  e.ctx_prev = e.ctx_next = kNil;
+}
+
+void ConversationTable::ctx_push_front(Shard& s, uint32_t i) {
+  ConversationSlot& e = s.at(i);
+  e.ctx_prev = kNil;
+  e.ctx_next = s.ctx_head;
+  if (s.ctx_head != kNil) s.at(s.ctx_head).ctx_prev = i;
+  s.ctx_head = i;
+  if (s.ctx_tail == kNil) s.ctx_tail = i;
+}
+
+void ConversationTable::after_use(Shard& s, ConversationSlot& slot, bool was_dirty, size_t ring_bytes_before) {
+  if (slot.dirty && !was_dirty) {
+    s.dirty.push_back(slot.key);
+    dirty_.fetch_add(1, std::memory_order_relaxed);
+  }
+  if (!slot.context) return;
+  const size_t now = slot.context->bytes();
+  if (now == ring_bytes_before) return;
+  s.context_bytes += now - ring_bytes_before;  // modular: a shrink subtracts
+  context_bytes_.fetch_add(now - ring_bytes_before, std::memory_order_relaxed);
+  const uint32_t i = s.buckets[s.lookup(slot.key)];
+  ctx_unlink(s, i);
+  if (now > 0) ctx_push_front(s, i);
+  // Past the shard's share: the least recently grown rings give up their oldest texts.
+  while (per_shard_context_bytes_ > 0 && s.context_bytes > per_shard_context_bytes_ && s.ctx_tail != kNil) {
+    const uint32_t t = s.ctx_tail;
+    ContextRing& ring = *s.at(t).context;
+    const size_t freed = ring.pop_oldest();
+    s.context_bytes -= freed;
+    context_bytes_.fetch_sub(freed, std::memory_order_relaxed);
+    counters_.context_trimmed.fetch_add(1, std::memory_order_relaxed);
+    if (ring.size() == 0) ctx_unlink(s, t);
+  }
+}
+
 void ConversationTable::drop(Shard& s, uint32_t i, bool ttl, bool counted) {
   ConversationSlot& e = s.at(i);
   unlink(s, i);
   s.erase(e.key);
   if (track_deletions_) s.deleted.push_back(e.key);
+  if (e.dirty) dirty_.fetch_sub(1, std::memory_order_relaxed);
+  if (e.context) {
+    s.context_bytes -= e.context->bytes();
+    context_bytes_.fetch_sub(e.context->bytes(), std::memory_order_relaxed);
+    ctx_unlink(s, i);
+  }
   e.used = false;
   e.dirty = false;
   e.names.clear();
@@ -258,6 +310,7 @@ ConversationSlot* ConversationTable::find(Shard& s, uint64_t key, int64_t now_ms
   e.last_access_ms = now_ms;
   e.used = true;
   e.dirty = false;
+  e.ctx_prev = e.ctx_next = kNil;
   if (context_messages_ > 0) e.context = std::make_unique<ContextRing>(context_messages_);
   s.insert(key, i);
   push_front(s, i);
@@ -273,26 +326,39 @@ bool ConversationTable::collect(std::vector<SnapshotRow>& rows, std::vector<uint
     std::lock_guard lock(s.mu);
     deleted.insert(deleted.end(), s.deleted.begin(), s.deleted.end());
     s.deleted.clear();
-    for (uint32_t i = 0; i < s.slot_count && !more; ++i) {
-      ConversationSlot& e = s.at(i);
-      if (!e.used || !e.dirty) continue;
+    // Newest keys last: take from the back, so what is left stays a valid list.
+    while (!s.dirty.empty()) {
       if (rows.size() >= max_rows) {
         more = true;
         break;
       }
+      const uint64_t key = s.dirty.back();
+      s.dirty.pop_back();
+      const size_t b = s.lookup(key);
+      if (b == kNil) continue;  // dropped since; its deletion is queued
+      ConversationSlot& e = s.at(s.buckets[b]);
+      if (!e.dirty) continue;  // listed twice (dropped and made again), already taken
       if (!layout || layout->id != e.layout_id) layout = stage_layout(e.layout_id);
       rows.push_back({e.key, e.state, e.names, e.last_access_ms, layout});
       e.dirty = false;
+      dirty_.fetch_sub(1, std::memory_order_relaxed);
     }
+    if (more) break;
   }
   return more;
 }
 
-void ConversationTable::requeue(const std::vector<SnapshotRow>& rows, const std::vector<uint64_t>& deleted) {
-  for (const SnapshotRow& r : rows) {
-    Shard& s = shard_of(r.key);
+void ConversationTable::requeue(const std::vector<uint64_t>& keys, const std::vector<uint64_t>& deleted) {
+  for (uint64_t key : keys) {
+    Shard& s = shard_of(key);
     std::lock_guard lock(s.mu);
-    if (const size_t b = s.lookup(r.key); b != kNil) s.at(s.buckets[b]).dirty = true;
+    const size_t b = s.lookup(key);
+    if (b == kNil) continue;
+    ConversationSlot& e = s.at(s.buckets[b]);
+    if (e.dirty) continue;  // changed again since: listed already
+    e.dirty = true;
+    s.dirty.push_back(key);
+    dirty_.fetch_add(1, std::memory_order_relaxed);
   }
   for (uint64_t key : deleted) {
     Shard& s = shard_of(key);

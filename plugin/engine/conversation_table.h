@@ -9,6 +9,11 @@
 //    shard is dropped (LRU per shard: with many shards, close to a global LRU);
 //  - an idle TTL: a conversation not touched for idle_ttl_ms is dropped when next seen,
 //    when the shard's LRU tail is checked on each access, and by sweep().
+// The context rings' texts are bounded apart: each shard holds at most its share of
+// context_max_bytes, and past it drops texts oldest first from the conversations that
+// were active least recently (a second LRU list, of the conversations holding texts).
+// Conversations changed since the last flush are "dirty": each shard lists their keys, so
+// collect() costs what changed, not what is tracked, and dirty_count() is exact.
 // Dropped conversations start afresh if they come back; their keys are queued so the
 // store deletes their snapshots too.
 //
@@ -57,7 +62,8 @@ struct ConversationSlot {
   int64_t last_access_ms = 0;  // receive clock, for the TTL and the restore order
   uint32_t lru_prev = 0, lru_next = 0;
   uint32_t layout_id = 0;  // the StageLayout the state's evidence is indexed by; 0 none yet
-  bool dirty = false;  // changed since the last flush
+  uint32_t ctx_prev = 0, ctx_next = 0;  // the shard's list of conversations holding texts
+  bool dirty = false;  // changed since the last flush (set it in with(); the table lists it)
   bool used = false;
 
   // The id of participant i, or "" when unknown.
@@ -80,28 +86,37 @@ struct SnapshotRow {
 struct TableCounters {
   std::atomic<uint64_t> evictions_lru{0};
   std::atomic<uint64_t> evictions_ttl{0};
+  std::atomic<uint64_t> context_trimmed{0};  // texts dropped for context_max_bytes
 };
 
 class ConversationTable {
  public:
   // `track_deletions`: queue the keys of dropped conversations for the store (only when
   // there is one, else the queue would grow without bound).
-  ConversationTable(size_t max_conversations, int64_t idle_ttl_ms, size_t context_messages, bool track_deletions);
+  // `context_max_bytes`: the rings' bytes across the table (0: no bound).
+  ConversationTable(size_t max_conversations, int64_t idle_ttl_ms, size_t context_messages, bool track_deletions,
+                    size_t context_max_bytes = 0);
   ~ConversationTable();
   ConversationTable(const ConversationTable&) = delete;
   ConversationTable& operator=(const ConversationTable&) = delete;
 
   // Runs f(ConversationSlot&, bool created) under the shard lock, creating the slot when
   // absent (or expired) and `create` is true; returns false when absent and not created.
+  // After f: a slot f marked dirty is listed for collect(), and a context ring f grew is
+  // accounted (and the shard's oldest texts trimmed past its share of the bound).
   template <class F>
   bool with(uint64_t key, int64_t now_ms, bool create, F&& f);
 
   // Moves up to `max_rows` dirty conversations into `rows` (marking them clean) and every
   // queued deletion into `deleted`. Returns whether dirty ones remain.
   bool collect(std::vector<SnapshotRow>& rows, std::vector<uint64_t>& deleted, size_t max_rows);
+  // Conversations marked dirty and not collected since.
+  size_t dirty_count() const { return dirty_.load(std::memory_order_relaxed); }
+  // Bytes held by every context ring.
+  size_t context_bytes() const { return context_bytes_.load(std::memory_order_relaxed); }
   // After a failed write: marks these conversations dirty again (if still tracked) and
   // queues the deletions again.
-  void requeue(const std::vector<SnapshotRow>& rows, const std::vector<uint64_t>& deleted);
+  void requeue(const std::vector<uint64_t>& keys, const std::vector<uint64_t>& deleted);
   // Inserts a snapshot loaded from the store (clean). False when the table is full.
   bool restore(SnapshotRow&& row, int64_t now_ms);
   // Drops one conversation (queued for deletion from the store). False when absent.
@@ -130,8 +145,12 @@ class ConversationTable {
     size_t live = 0;               // conversations in the shard
     size_t filled = 0;             // buckets not kNil (live + tombs)
     std::vector<uint64_t> deleted; // keys whose snapshots the store should delete
+    std::vector<uint64_t> dirty;   // keys marked dirty since the last collect (may repeat)
     uint32_t head = kNil;          // most recently used
     uint32_t tail = kNil;          // least recently used
+    uint32_t ctx_head = kNil;      // the conversations holding texts, most recently grown first
+    uint32_t ctx_tail = kNil;
+    size_t context_bytes = 0;
 
     ConversationSlot& at(uint32_t i) { return chunks[i / kChunk][i % kChunk]; }
     const ConversationSlot& at(uint32_t i) const { return chunks[i / kChunk][i % kChunk]; }
@@ -151,14 +170,21 @@ class ConversationTable {
   // `counted`: an eviction (LRU or TTL) rather than an erasure.
   void drop(Shard& s, uint32_t i, bool ttl, bool counted = true);
   bool expired(const ConversationSlot& slot, int64_t now_ms) const;
+  // After a with(): lists a newly dirty slot, accounts a ring's growth, trims past the cap.
+  void after_use(Shard& s, ConversationSlot& slot, bool was_dirty, size_t ring_bytes_before);
+  void ctx_unlink(Shard& s, uint32_t i);
+  void ctx_push_front(Shard& s, uint32_t i);
 
   size_t per_shard_cap_;
   int64_t idle_ttl_ms_;
   size_t context_messages_;
   bool track_deletions_;
+  size_t per_shard_context_bytes_;  // 0: no bound
   std::vector<Shard> shards_;
   TableCounters counters_;
   std::atomic<size_t> size_{0};
+  std::atomic<size_t> dirty_{0};
+  std::atomic<size_t> context_bytes_{0};
 };
 
 template <class F>
@@ -168,7 +194,11 @@ bool ConversationTable::with(uint64_t key, int64_t now_ms, bool create, F&& f) {
   bool created = false;
   ConversationSlot* slot = find(s, key, now_ms, create, created);
   if (!slot) return false;
+  const bool was_dirty = slot->dirty;
+  const size_t ring_bytes = slot->context ? slot->context->bytes() : 0;
   f(*slot, created);
+  if (slot->dirty != was_dirty || (slot->context && slot->context->bytes() != ring_bytes))
+    after_use(s, *slot, was_dirty, ring_bytes);
   return true;
 }
 

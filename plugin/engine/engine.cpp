@@ -10,13 +10,29 @@
 #include "plugin/engine/snapshot_store.h"
 #include "plugin/normalize/normalizer.h"
 #include "plugin/rules/matcher.h"
+#include "plugin/rules/rule_set_impl.h"
 #include "plugin/scoring/scorer.h"
 
 namespace vigil {
 namespace {
 
-// Snapshots written per transaction: bounds the flush thread's memory and lock hold.
-constexpr size_t kFlushBatchRows = 10'000;
+// Snapshots taken from the table per put() within a cycle's transaction: bounds the
+// writer's memory and how long it holds any shard lock.
+constexpr size_t kFlushChunkRows = 4096;
+// How often the idle writer looks at the backlog between cycles.
+constexpr std::chrono::milliseconds kWriterPoll{10};
+// Cycles this large or larger measure the writer's rate; the backlog cap never drops
+// below kMinBacklogCap (a floor, so a slow first cycle cannot throttle to a crawl).
+constexpr size_t kMinRateRows = 256;
+constexpr size_t kMinBacklogCap = 256;
+
+// Milliseconds of a monotonic clock (never 0): ages of unflushed changes, unaffected by
+// the injectable receive clock.
+int64_t steady_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+             .count() +
+         1;
+}
 
 int64_t system_now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -107,16 +123,39 @@ struct Engine::Impl {
   std::unique_ptr<SnapshotStore> store;
   // Keyed hashes of sender and message ids: the store's key, else one per process.
   IdHasher ids = IdHasher::random();
-  std::mutex store_mu;  // one writer at a time: the flush thread or flush()
+  std::mutex store_mu;  // one writer at a time: the writer thread or flush()
+  // Writer state, under store_mu: the keys of the cycle in progress (put back dirty if it
+  // fails), the chunk being put, and whether the connection must be reopened first.
+  std::vector<uint64_t> cycle_keys, cycle_deleted;
+  std::vector<SnapshotRow> chunk_rows;
+  std::vector<uint64_t> chunk_deleted;
+  bool reopen_store = false;
 
   std::thread flusher;
   std::mutex flusher_mu;
-  std::condition_variable flusher_cv;
+  std::condition_variable flusher_cv;  // wakes the writer: stopping, or process() waiting
+  std::condition_variable backlog_cv;  // wakes process() calls waiting for the writer
   bool stopping = false;
+  int waiting = 0;  // process() calls waiting for the writer (under flusher_mu)
+
+  // The durability lag: steady_ms() of the oldest change not yet taken by a cycle, and of
+  // the oldest one in the cycle being written; 0 when none. Conservative: a change may be
+  // dated a little early, never late.
+  std::atomic<int64_t> pending_since{0}, inflight_since{0};
+  std::atomic<size_t> inflight_rows{0};
+  // The backlog cap in force: max_unflushed, or less when the writer's measured rate
+  // commits fewer rows in half an interval (so a cycle stays short wherever it runs).
+  std::atomic<size_t> backlog_cap{0};
+  double rows_per_s = 0;  // the writer's rate, smoothed over cycles (under store_mu)
+  std::atomic<bool> store_failing{false};
+  mutable std::mutex health_mu;  // store_error, cache_failing
+  Error store_error;
+  bool cache_failing = false;
 
   struct Counters {
     std::atomic<uint64_t> messages{0}, duplicates{0}, rejected{0}, overflow{0}, flushes{0}, flushed{0},
-        flush_failures{0}, restored{0}, reloads{0}, reload_failures{0};
+        flush_failures{0}, restored{0}, reloads{0}, reload_failures{0}, backpressure_waits{0},
+        cache_write_failures{0};
     std::array<std::atomic<uint64_t>, 4> levels{};
     std::array<std::atomic<uint64_t>, 8> stage_hits{};
   } counters;
@@ -140,7 +179,21 @@ struct Engine::Impl {
 
   Result<Verdict> process(const Message& m, Explanation* explain);
   Status<> flush_now();
+  Status<> write_cycle();
+  void store_health(const Status<>& st);
   void flush_loop();
+  size_t unflushed() const { return table->dirty_count() + inflight_rows.load(std::memory_order_relaxed); }
+  int64_t lag_ms() const;
+  bool behind() const {
+    return unflushed() >= backlog_cap.load(std::memory_order_relaxed) ||
+           lag_ms() >= opt.flush_interval.count();
+  }
+  void await_writer();
+  void note_change();
+  void note_rules(const RuleSet& rules);
+  void report(StorageEvent::Kind kind, Error error = {}) const {
+    if (opt.on_storage_event) opt.on_storage_event(StorageEvent{kind, std::move(error)});
+  }
 };
 
 Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -152,6 +205,7 @@ Engine::~Engine() {
       impl_->stopping = true;
     }
     impl_->flusher_cv.notify_all();
+    impl_->backlog_cv.notify_all();
     impl_->flusher.join();
   }
   if (impl_->store) impl_->flush_now();
@@ -167,6 +221,8 @@ Result<std::unique_ptr<Engine>, Errors> Engine::create(EngineOptions options) {
   if (!snap) return std::move(snap).error();
   impl->snap = std::move(snap).value();
   impl->generation = impl->snap->generation;
+  impl->note_rules(*impl->snap->rules);
+  impl->backlog_cap = std::max<size_t>(1, impl->opt.max_unflushed);
 
   auto normalizer = Normalizer::create();
   if (!normalizer) return Errors{std::move(normalizer).error()};
@@ -174,7 +230,7 @@ Result<std::unique_ptr<Engine>, Errors> Engine::create(EngineOptions options) {
 
   impl->table = std::make_unique<ConversationTable>(
       o.max_conversations, std::chrono::duration_cast<std::chrono::milliseconds>(o.idle_ttl).count(),
-      o.context_messages, !o.data_dir.empty());
+      o.context_messages, !o.data_dir.empty(), o.context_max_bytes);
 
   if (!o.data_dir.empty()) {
     auto store = SnapshotStore::open(o.data_dir, impl->snap->layout->text, o.store_max_bytes);
@@ -218,6 +274,9 @@ Result<Verdict> Engine::Impl::process(const Message& m, Explanation* explain) {
                         "text is longer than " + std::to_string(opt.max_text_bytes) + " bytes")
                       .for_field("text"));
 
+  // Before anything changes: past max_unflushed, wait for the writer (the bound's guard).
+  await_writer();
+
   // Normalise and match outside any lock: this is where the time goes.
   ThreadScratch& t = scratch();
   const Snapshot& snap = *t.snap;
@@ -249,6 +308,7 @@ Result<Verdict> Engine::Impl::process(const Message& m, Explanation* explain) {
   v.message_id = m.message_id;
   v.rules_version = snap.rules->version();
   bool duplicate = false;
+  bool newly_dirty = false;
   ScoreOutcome out;
   table->with(key, now_ms, true, [&](ConversationSlot& slot, bool) {
     slot.conform(*snap.layout);
@@ -268,6 +328,7 @@ Result<Verdict> Engine::Impl::process(const Message& m, Explanation* explain) {
     rv.level = static_cast<uint8_t>(out.level);
     rv.suspect = static_cast<int16_t>(out.suspect);
     st.remember(msg_key, rv);
+    newly_dirty = !slot.dirty;
     slot.dirty = true;
     if (slot.context) slot.context->push(m, ts, out.risk, out.level);
     v.risk = out.risk;
@@ -287,6 +348,7 @@ Result<Verdict> Engine::Impl::process(const Message& m, Explanation* explain) {
     }
   });
 
+  if (newly_dirty) note_change();
   if (duplicate) {
     counters.duplicates.fetch_add(1, std::memory_order_relaxed);
     v.duplicate = true;
@@ -390,6 +452,13 @@ EngineStats Engine::stats() const {
   s.flushes = get(c.flushes);
   s.flushed_conversations = get(c.flushed);
   s.flush_failures = get(c.flush_failures);
+  s.unflushed_conversations = impl_->unflushed();
+  s.unflushed_age_ms = static_cast<uint64_t>(impl_->lag_ms());
+  s.backpressure_waits = get(c.backpressure_waits);
+  s.store_failing = impl_->store_failing.load(std::memory_order_relaxed);
+  s.rules_cache_write_failures = get(c.cache_write_failures);
+  s.context_bytes = impl_->table->context_bytes();
+  s.context_trimmed = get(impl_->table->counters().context_trimmed);
   s.restored_conversations = get(c.restored);
   s.rule_reloads = get(c.reloads);
   s.rule_reload_failures = get(c.reload_failures);
@@ -404,6 +473,7 @@ Status<Errors> Engine::reload_rules() {
     impl_->counters.reload_failures.fetch_add(1, std::memory_order_relaxed);
     return std::move(snap).error();
   }
+  impl_->note_rules(*snap.value()->rules);
   {
     std::lock_guard lock(impl_->snap_mu);
     impl_->snap = std::move(snap).value();
@@ -420,38 +490,169 @@ Status<> Engine::flush() {
   return impl_->flush_now();
 }
 
+Status<> Engine::store_status() const {
+  if (!impl_->store_failing.load(std::memory_order_acquire)) return {};
+  std::lock_guard lock(impl_->health_mu);
+  return impl_->store_error;
+}
+
+void Engine::Impl::note_change() {
+  int64_t none = 0;
+  if (pending_since.load(std::memory_order_relaxed) == 0)
+    pending_since.compare_exchange_strong(none, steady_ms(), std::memory_order_relaxed);
+}
+
+void Engine::Impl::note_rules(const RuleSet& rules) {
+  const Error* e = rules.cache_write_error();
+  if (e) counters.cache_write_failures.fetch_add(1, std::memory_order_relaxed);
+  {
+    std::lock_guard lock(health_mu);
+    if (cache_failing == (e != nullptr)) return;
+    cache_failing = e != nullptr;
+  }
+  // A load that took the database from the cache wrote nothing: no news either way.
+  if (e) report(StorageEvent::kRulesCacheFailing, *e);
+  else if (!rules.impl().db_from_cache) report(StorageEvent::kRulesCacheRecovered);
+}
+
+int64_t Engine::Impl::lag_ms() const {
+  int64_t oldest = 0;
+  for (const auto* since : {&pending_since, &inflight_since})
+    if (const int64_t t = since->load(std::memory_order_relaxed);
+        t > 0 && (oldest == 0 || t < oldest))
+      oldest = t;
+  return oldest > 0 ? std::max<int64_t>(0, steady_ms() - oldest) : 0;
+}
+
+// Waits while the writer is behind: the backlog at its cap, or a change waiting a whole
+// interval (a stalled or starved writer). Either way no new change is acknowledged until a
+// commit catches up, which is what keeps the bound under load.
+void Engine::Impl::await_writer() {
+  if (!store || store_failing.load(std::memory_order_relaxed) || !behind()) return;
+  counters.backpressure_waits.fetch_add(1, std::memory_order_relaxed);
+  std::unique_lock lock(flusher_mu);
+  ++waiting;
+  flusher_cv.notify_one();
+  backlog_cv.wait(
+      lock, [&] { return stopping || store_failing.load(std::memory_order_relaxed) || !behind(); });
+  --waiting;
+}
+
 Status<> Engine::Impl::flush_now() {
   if (!store) return {};
-  std::lock_guard lock(store_mu);
-  std::vector<SnapshotRow> rows;
-  std::vector<uint64_t> deleted;
-  Status<> result;
-  bool more = true;
-  while (more) {
-    rows.clear();
-    deleted.clear();
-    more = table->collect(rows, deleted, kFlushBatchRows);
-    if (rows.empty() && deleted.empty()) break;
-    auto st = store->write(rows, deleted);
-    if (!st) {
-      // Keep everything in memory and try again at the next flush.
-      table->requeue(rows, deleted);
-      counters.flush_failures.fetch_add(1, std::memory_order_relaxed);
-      return st;
-    }
-    counters.flushes.fetch_add(1, std::memory_order_relaxed);
-    counters.flushed.fetch_add(rows.size(), std::memory_order_relaxed);
+  Status<> st;
+  {
+    std::lock_guard lock(store_mu);
+    st = write_cycle();
+    store_health(st);
   }
-  return result;
+  backlog_cv.notify_all();
+  return st;
+}
+
+// One cycle: every conversation dirty now (and those made dirty while it runs, up to a
+// budget, so it ends) in ONE transaction. Under store_mu.
+Status<> Engine::Impl::write_cycle() {
+  // Whatever changed before this line is in this cycle (rows are taken after it).
+  inflight_since.store(pending_since.exchange(0, std::memory_order_relaxed), std::memory_order_relaxed);
+  cycle_keys.clear();
+  cycle_deleted.clear();
+  auto fail = [&](Status<> st) {
+    store->rollback();
+    // Everything of the cycle is dirty again, dated as early as it was.
+    table->requeue(cycle_keys, cycle_deleted);
+    inflight_rows.store(0, std::memory_order_relaxed);
+    const int64_t since = inflight_since.exchange(0, std::memory_order_relaxed);
+    int64_t cur = pending_since.load(std::memory_order_relaxed);
+    while (since > 0 && (cur == 0 || since < cur) &&
+           !pending_since.compare_exchange_weak(cur, since, std::memory_order_relaxed)) {
+    }
+    counters.flush_failures.fetch_add(1, std::memory_order_relaxed);
+    reopen_store = true;
+    return st;
+  };
+  if (reopen_store) {
+    if (auto st = store->reopen(); !st) return fail(st);
+    reopen_store = false;
+  }
+  // While failing, a cheap write first: no point taking every dirty row to fail again.
+  if (store_failing.load(std::memory_order_relaxed))
+    if (auto st = store->probe(); !st) return fail(st);
+  const size_t budget = table->dirty_count() + opt.max_unflushed;
+  const auto t0 = std::chrono::steady_clock::now();
+  bool began = false;
+  for (bool more = true; more && cycle_keys.size() < budget;) {
+    chunk_rows.clear();
+    chunk_deleted.clear();
+    more = table->collect(chunk_rows, chunk_deleted, kFlushChunkRows);
+    if (chunk_rows.empty() && chunk_deleted.empty()) break;
+    for (const SnapshotRow& r : chunk_rows) cycle_keys.push_back(r.key);
+    cycle_deleted.insert(cycle_deleted.end(), chunk_deleted.begin(), chunk_deleted.end());
+    inflight_rows.fetch_add(chunk_rows.size(), std::memory_order_relaxed);
+    if (!began) {
+      if (auto st = store->begin(); !st) return fail(st);
+      began = true;
+    }
+    if (auto st = store->put(chunk_rows, chunk_deleted); !st) return fail(st);
+  }
+  if (!began) {
+    inflight_since.store(0, std::memory_order_relaxed);
+    return {};
+  }
+  if (auto st = store->commit(); !st) return fail(st);
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (cycle_keys.size() >= kMinRateRows && secs > 0) {
+    const double rate = static_cast<double>(cycle_keys.size()) / secs;
+    rows_per_s = rows_per_s == 0 ? rate : 0.7 * rows_per_s + 0.3 * rate;
+    const double half_interval = static_cast<double>(opt.flush_interval.count()) / 2000;
+    backlog_cap.store(
+        std::clamp<size_t>(static_cast<size_t>(rows_per_s * half_interval),
+                           std::min(kMinBacklogCap, opt.max_unflushed), opt.max_unflushed),
+        std::memory_order_relaxed);
+  }
+  inflight_rows.store(0, std::memory_order_relaxed);
+  inflight_since.store(0, std::memory_order_relaxed);
+  counters.flushes.fetch_add(1, std::memory_order_relaxed);
+  counters.flushed.fetch_add(cycle_keys.size(), std::memory_order_relaxed);
+  return {};
+}
+
+// Reports a change of the store's health, once per change. Under store_mu.
+void Engine::Impl::store_health(const Status<>& st) {
+  if (st.ok() == !store_failing.load(std::memory_order_relaxed)) return;
+  {
+    std::lock_guard lock(health_mu);
+    store_error = st.ok() ? Error{} : st.error();
+  }
+  store_failing.store(!st.ok(), std::memory_order_release);
+  if (st.ok()) report(StorageEvent::kStoreRecovered);
+  else report(StorageEvent::kStoreFailing, st.error());
 }
 
 void Engine::Impl::flush_loop() {
+  using Clock = std::chrono::steady_clock;
+  // A cycle as soon as changes wait, at most a quarter interval after the last one began
+  // (at once when a caller waits): with each cycle under half an interval (backlog_cap), a
+  // change waits at most about 3/4 of an interval to be committed; the bound (2 x) leaves
+  // room for a slow cycle, and the lag gate in await_writer() covers a stalled one.
+  const auto spacing = opt.flush_interval / 4;
+  auto last = Clock::now();
+  auto sweep_at = last + opt.flush_interval;
   std::unique_lock lock(flusher_mu);
   while (!stopping) {
-    flusher_cv.wait_for(lock, opt.flush_interval, [&] { return stopping; });
+    flusher_cv.wait_for(lock, kWriterPoll, [&] { return stopping || waiting > 0; });
     if (stopping) break;
+    const auto now_t = Clock::now();
+    const bool due = now_t - last >= spacing && table->dirty_count() > 0;
+    const bool failing_retry =
+        store_failing.load(std::memory_order_relaxed) && now_t - last >= opt.flush_interval;
+    if (!due && !failing_retry && waiting == 0 && now_t < sweep_at) continue;
+    last = now_t;
     lock.unlock();
-    table->sweep(now());
+    if (now_t >= sweep_at) {
+      table->sweep(now());
+      sweep_at = now_t + opt.flush_interval;
+    }
     flush_now();
     lock.lock();
   }

@@ -6,6 +6,20 @@
 // state is sharded and each thread keeps its own normaliser scratch and matcher.
 // reload_rules() swaps the rule snapshot atomically: in-flight messages finish on the
 // old one. Not copyable, not movable.
+//
+// Durability (with a data_dir): one writer thread commits every changed conversation's
+// snapshot in one transaction per cycle; a cycle starts as soon as changes wait, at most
+// flush_interval / 4 after the previous one began. The bound: a crash of the process
+// (kill -9, abort) loses no change acknowledged (process() returned) more than
+// 2 x flush_interval before it. It holds under load because process() waits
+// (backpressure) while the writer is behind: while as many conversations wait as the
+// writer commits in half an interval at its measured rate (never more than
+// max_unflushed), or while a change has waited a whole interval (a stalled or starved
+// writer). tests/server/crash_test.cpp checks it with kill -9 under load. A power cut may
+// also lose the last committed cycle (synchronous=NORMAL). While the store cannot write
+// (read-only, disk full) nothing waits: the engine scores on, keeps the changes in memory,
+// reports store_status() and retries; the bound holds again from the first cycle that
+// commits.
 #pragma once
 
 #include <atomic>
@@ -27,6 +41,19 @@
 
 namespace vigil {
 
+// A change in the health of what the engine writes, for the caller's log: reported once
+// when writing starts failing (with the error) and once when it works again.
+struct StorageEvent {
+  enum Kind : uint8_t {
+    kStoreFailing,        // the snapshot store refused a cycle; error says why
+    kStoreRecovered,      // a cycle committed again; the backlog is written
+    kRulesCacheFailing,   // a compiled rule database could not be cached (rules.cache_write_failed)
+    kRulesCacheRecovered  // a later load wrote the cache
+  };
+  Kind kind;
+  Error error;  // empty on recovery
+};
+
 struct EngineOptions {
   std::filesystem::path rules_dir = "rules";
   // Empty: state in memory only, nothing written (vigil replay without --data-dir).
@@ -40,13 +67,23 @@ struct EngineOptions {
   size_t max_conversations = 1'000'000;           // LRU eviction past this
   std::chrono::seconds idle_ttl{30 * 24 * 3600};  // state dropped after this long idle (receive clock)
   size_t context_messages = 50;                   // last N messages kept in memory per conversation
-  // What a crash can lose: the changes since the last batch, at most one interval.
+  // The texts (and ids) of every context ring together, in bytes; past it the rings of
+  // the conversations active least recently give up their oldest texts first. 0: no bound.
+  size_t context_max_bytes = 256u << 20;
+  // The writer's cycle; a crash loses at most the changes of the last 2 x flush_interval
+  // (see Durability above).
   std::chrono::milliseconds flush_interval{1000};
+  // Conversations changed and not yet committed, at most; past it (or past what the writer
+  // commits in half an interval, if less) process() waits for the writer.
+  size_t max_unflushed = 20'000;
   size_t max_text_bytes = 64 * 1024;
   // > 0: cap on the store file's size; past it flushes fail (counted) as on a full disk.
   int64_t store_max_bytes = 0;
   // The clock, injectable for tests; returns epoch milliseconds. Default: system clock.
   std::function<int64_t()> now_ms;
+  // Storage health changes (see StorageEvent), called from the writer thread or the thread
+  // that loads rules; must be thread-safe. Null: not reported (still counted).
+  std::function<void(const StorageEvent&)> on_storage_event;
 };
 
 struct Explanation;  // plugin/scoring/explanation.h: which hits and multipliers made a score
@@ -93,6 +130,9 @@ class Engine {
 
   // Writes every dirty conversation to the store now (also done every flush_interval).
   Status<> flush();
+  // Ok while the store writes (or there is none); else the error of the last failed
+  // cycle (store.read_only, store.full, store.io), until a cycle commits again.
+  Status<> store_status() const;
 
   struct Impl;
 

@@ -18,7 +18,14 @@ struct EngineStats {
   uint64_t participants_overflow = 0; // senders that took the place of the least risky one (max_participants reached)
   uint64_t flushes = 0;               // batches written to the store
   uint64_t flushed_conversations = 0; // snapshots written in those batches
-  uint64_t flush_failures = 0;        // batches the store refused (disk full, read-only ...)
+  uint64_t flush_failures = 0;        // cycles the store refused (disk full, read-only ...)
+  uint64_t unflushed_conversations = 0;  // changed and not yet committed (dirty + being written)
+  uint64_t unflushed_age_ms = 0;      // age of the oldest acknowledged change not yet committed; 0 none
+  uint64_t backpressure_waits = 0;    // process() calls that waited for the writer (max_unflushed)
+  bool store_failing = false;         // the last cycle failed (store_status() says why)
+  uint64_t rules_cache_write_failures = 0;  // compiled rule databases that could not be cached
+  uint64_t context_bytes = 0;         // bytes held by the context rings (context_max_bytes)
+  uint64_t context_trimmed = 0;       // texts dropped from context rings for that bound
   uint64_t restored_conversations = 0;  // snapshots loaded at create()
   uint64_t rule_reloads = 0;          // successful reload_rules()
   uint64_t rule_reload_failures = 0;

@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <cinttypes>
 #include <cstdio>
 #include <cstring>
@@ -31,12 +33,21 @@ CREATE INDEX IF NOT EXISTS scorer_snapshots_by_access ON scorer_snapshots(last_a
 }  // namespace
 
 Error SnapshotStore::sql_error(const char* what) const {
-  const int code = db_ ? sqlite3_extended_errcode(db_) : SQLITE_ERROR;
-  const char* msg = db_ ? sqlite3_errmsg(db_) : "cannot open";
-  const char* id = (code & 0xff) == SQLITE_FULL       ? "store.full"
-                   : (code & 0xff) == SQLITE_READONLY ? "store.read_only"
-                                                      : "store.io";
-  return Error(id, std::string(what) + ": " + msg);
+  const int code = db_ ? sqlite3_extended_errcode(db_) : SQLITE_CANTOPEN;
+  const char* msg = db_ ? sqlite3_errmsg(db_) : "the store is not open";
+  const char* id;
+  switch (code & 0xff) {
+    case SQLITE_FULL: id = "store.full"; break;
+    case SQLITE_READONLY: id = "store.read_only"; break;
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB: id = "store.corrupt"; break;
+    case SQLITE_CANTOPEN: id = "store.open_failed"; break;
+    default: id = "store.io";
+  }
+  // What the file system said, when SQLite reports it only as an I/O error.
+  if (db_ && sqlite3_system_errno(db_) == EROFS) id = "store.read_only";
+  if (db_ && sqlite3_system_errno(db_) == ENOSPC) id = "store.full";
+  return Error(id, std::string(what) + ": " + msg).at(path_);
 }
 
 Status<> SnapshotStore::exec(const char* sql) {
@@ -56,52 +67,124 @@ Result<std::unique_ptr<SnapshotStore>> SnapshotStore::open(const std::filesystem
   if (ec) return Error("store.open_failed", "cannot create the data directory: " + ec.message()).at(dir.string());
   std::unique_ptr<SnapshotStore> s(new SnapshotStore);
   s->layout_ = layout;
-  const std::string path = (dir / "vigil.db").string();
-  if (sqlite3_open_v2(path.c_str(), &s->db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                      nullptr) != SQLITE_OK)
-    return Error("store.open_failed", std::string("cannot open the store: ") + sqlite3_errmsg(s->db_)).at(path);
-  sqlite3_busy_timeout(s->db_, 2000);
-  for (const char* sql : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", kSchema}) {
-    auto st = s->exec(sql);
-    if (!st) return Error("store.open_failed", st.error().message).at(path);
+  s->path_ = (dir / "vigil.db").string();
+  s->max_bytes_ = max_bytes;
+  Status<> st = s->connect();
+  // The key once per open: a reopen after a failure keeps the one the engine hashes with.
+  if (st) st = s->load_id_key();
+  if (st) st = s->probe();
+  if (!st) {
+    Error e = st.error();
+    if (e.code == "store.read_only" || e.code == "store.open_failed")
+      e.message += " (the data directory must be writable; --data-dir \"\" keeps state in memory only)";
+    return e;
   }
-  if (max_bytes > 0) {
-    const std::string pragma = "PRAGMA max_page_count=" + std::to_string(std::max<int64_t>(1, max_bytes / 4096));
-    if (auto st = s->exec(pragma.c_str()); !st) return Error("store.open_failed", st.error().message).at(path);
+  return s;
+}
+
+Status<> SnapshotStore::connect() {
+  if (sqlite3_open_v2(path_.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                      nullptr) != SQLITE_OK) {
+    Error e = sql_error("cannot open the store");
+    disconnect();
+    return e;
   }
-  if (auto key = s->load_id_key(); !key) return Error("store.open_failed", key.error().message).at(path);
+  sqlite3_busy_timeout(db_, 2000);
+  // A cycle touches pages all over the file (keys are hashes): a 64 MiB page cache keeps
+  // them from spilling mid-transaction, and reads come from the mapping, not pread().
+  for (const char* sql : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA cache_size=-65536",
+                          "PRAGMA mmap_size=268435456", kSchema}) {
+    if (auto st = exec(sql); !st) {
+      disconnect();
+      return st;
+    }
+  }
+  if (max_bytes_ > 0) {
+    const std::string pragma = "PRAGMA max_page_count=" + std::to_string(std::max<int64_t>(1, max_bytes_ / 4096));
+    if (auto st = exec(pragma.c_str()); !st) {
+      disconnect();
+      return st;
+    }
+  }
   const char* upsert =
       "INSERT INTO scorer_snapshots(conversation_key, format, layout, state, participants, last_access_ms) "
       "VALUES(?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(conversation_key) DO UPDATE SET format=excluded.format, "
       "layout=excluded.layout, state=excluded.state, participants=excluded.participants, "
       "last_access_ms=excluded.last_access_ms";
-  if (sqlite3_prepare_v3(s->db_, upsert, -1, SQLITE_PREPARE_PERSISTENT, &s->upsert_, nullptr) != SQLITE_OK ||
-      sqlite3_prepare_v3(s->db_, "DELETE FROM scorer_snapshots WHERE conversation_key = ?1", -1,
-                         SQLITE_PREPARE_PERSISTENT, &s->erase_, nullptr) != SQLITE_OK)
-    return Error("store.open_failed", std::string("cannot prepare statements: ") + sqlite3_errmsg(s->db_)).at(path);
-  return s;
+  if (sqlite3_prepare_v3(db_, upsert, -1, SQLITE_PREPARE_PERSISTENT, &upsert_, nullptr) != SQLITE_OK ||
+      sqlite3_prepare_v3(db_, "DELETE FROM scorer_snapshots WHERE conversation_key = ?1", -1,
+                         SQLITE_PREPARE_PERSISTENT, &erase_, nullptr) != SQLITE_OK) {
+    Error e = sql_error("cannot prepare statements");
+    disconnect();
+    return e;
+  }
+  return {};
 }
 
-SnapshotStore::~SnapshotStore() {
+void SnapshotStore::disconnect() {
   sqlite3_finalize(upsert_);
   sqlite3_finalize(erase_);
   sqlite3_close_v2(db_);
+  upsert_ = erase_ = nullptr;
+  db_ = nullptr;
+}
+
+SnapshotStore::~SnapshotStore() { disconnect(); }
+
+Status<> SnapshotStore::reopen() {
+  disconnect();
+  return connect();
+}
+
+Status<> SnapshotStore::probe() {
+  if (!db_) return sql_error("writing to the store");
+  return exec(
+      "INSERT INTO meta(key, value) VALUES('probe', strftime('%s','now')) "
+      "ON CONFLICT(key) DO UPDATE SET value=excluded.value");
+}
+
+Status<> SnapshotStore::begin() {
+  if (!db_) return sql_error("starting a transaction");
+  return exec("BEGIN IMMEDIATE");
+}
+
+void SnapshotStore::rollback() {
+  if (db_ && !sqlite3_get_autocommit(db_)) exec("ROLLBACK");
+}
+
+Status<> SnapshotStore::commit() {
+  if (sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) return sql_error("committing snapshots");
+  return {};
 }
 
 Status<> SnapshotStore::write(const std::vector<SnapshotRow>& rows, const std::vector<uint64_t>& deleted) {
   if (rows.empty() && deleted.empty()) return {};
-  if (auto st = exec("BEGIN IMMEDIATE"); !st) return st;
-  auto fail = [&](const char* what) {
-    Error e = sql_error(what);
-    exec("ROLLBACK");
-    return e;
-  };
+  if (auto st = begin(); !st) return st;
+  auto st = put(rows, deleted);
+  if (st) st = commit();
+  if (!st) rollback();
+  return st;
+}
+
+Status<> SnapshotStore::put(const std::vector<SnapshotRow>& rows, const std::vector<uint64_t>& deleted) {
   for (uint64_t key : deleted) {
     sqlite3_reset(erase_);
     sqlite3_bind_int64(erase_, 1, static_cast<sqlite3_int64>(key));
-    if (sqlite3_step(erase_) != SQLITE_DONE) return fail("deleting a snapshot");
+    if (sqlite3_step(erase_) != SQLITE_DONE) {
+      Error e = sql_error("deleting a snapshot");
+      sqlite3_reset(erase_);
+      return e;
+    }
   }
-  for (const SnapshotRow& r : rows) {
+  // In key order: neighbouring rows share b-tree pages, so each page is read and written
+  // once per put instead of once per row.
+  order_.clear();
+  for (const SnapshotRow& r : rows) order_.push_back(&r);
+  std::sort(order_.begin(), order_.end(), [](const SnapshotRow* a, const SnapshotRow* b) {
+    return static_cast<int64_t>(a->key) < static_cast<int64_t>(b->key);
+  });
+  for (const SnapshotRow* row : order_) {
+    const SnapshotRow& r = *row;
     sqlite3_reset(upsert_);
     sqlite3_bind_int64(upsert_, 1, static_cast<sqlite3_int64>(r.key));
     sqlite3_bind_int(upsert_, 2, kFormat);
@@ -111,11 +194,14 @@ Status<> SnapshotStore::write(const std::vector<SnapshotRow>& rows, const std::v
     sqlite3_bind_blob(upsert_, 4, encoded_.data(), static_cast<int>(encoded_.size()), SQLITE_STATIC);
     sqlite3_bind_blob(upsert_, 5, r.names.data(), static_cast<int>(r.names.size()), SQLITE_STATIC);
     sqlite3_bind_int64(upsert_, 6, r.last_access_ms);
-    if (sqlite3_step(upsert_) != SQLITE_DONE) return fail("writing a snapshot");
+    if (sqlite3_step(upsert_) != SQLITE_DONE) {
+      Error e = sql_error("writing a snapshot");
+      sqlite3_reset(upsert_);
+      return e;
+    }
   }
   sqlite3_reset(upsert_);
   sqlite3_reset(erase_);
-  if (sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) return fail("committing snapshots");
   return {};
 }
 

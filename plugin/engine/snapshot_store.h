@@ -7,14 +7,16 @@
 // was last seen. Table `meta` keeps the secret key of the id hashes (IdHasher) so the
 // hashes in snapshots stay valid across restarts. No message text is ever written here.
 //
-// The engine writes in batches, one transaction each (flush_interval apart), so a crash
-// loses at most the changes since the last committed batch: one flush interval.
-// synchronous=NORMAL in WAL mode: a power cut may also lose the last transaction, never
-// corrupt the file.
+// The engine's writer commits one transaction per cycle (begin, put in chunks, commit),
+// so a crash loses at most the changes of the cycle not yet committed (engine.h states
+// the bound). synchronous=NORMAL in WAL mode: a power cut may also lose the last
+// transaction, never corrupt the file. Rows are written in key order, so a cycle reads
+// and writes each b-tree page once.
 //
-// Not thread-safe: used by the engine's flush thread, and by create() before it starts.
-// Errors (disk full, read-only file, I/O) come back as Errors; the caller counts them
-// and keeps its in-memory state. Not copyable, not movable.
+// Not thread-safe: used by the engine's writer, and by create() before it starts.
+// Errors come back as Errors naming the file: store.read_only, store.full, store.corrupt,
+// store.io, store.open_failed; the caller counts them and keeps its in-memory state.
+// Not copyable, not movable.
 #pragma once
 
 #include <cstdint>
@@ -37,7 +39,8 @@ class SnapshotStore {
   // Opens (creating when absent) dir/vigil.db. `layout` is the stage layout written for
   // rows that carry none.
   // `max_bytes` > 0 caps the file's size (SQLite max_page_count); past it writes fail
-  // as on a full disk.
+  // as on a full disk. Proves it can write (a row of `meta`): a store that cannot is an
+  // error here (store.read_only names the file), not a surprise at the first flush.
   static Result<std::unique_ptr<SnapshotStore>> open(const std::filesystem::path& dir, const std::string& layout,
                                                       int64_t max_bytes = 0);
   ~SnapshotStore();
@@ -46,6 +49,18 @@ class SnapshotStore {
 
   // Deletes `deleted`, then writes `rows`, in one transaction; all or nothing.
   Status<> write(const std::vector<SnapshotRow>& rows, const std::vector<uint64_t>& deleted);
+  // The same in parts: begin(), put() any number of times, then commit() (or rollback()
+  // after an error). Nothing is visible, or durable, before commit() returns ok.
+  Status<> begin();
+  Status<> put(const std::vector<SnapshotRow>& rows, const std::vector<uint64_t>& deleted);
+  Status<> commit();
+  void rollback();
+  // A write that touches the file even with nothing to put: tells whether the store can
+  // write again after a failure.
+  Status<> probe();
+  // Closes and opens the file again (after an I/O error the connection may not recover
+  // by itself, e.g. across a remount).
+  Status<> reopen();
   // Calls f(SnapshotRow&&) for every snapshot, most recently seen first, each with the
   // layout it was written in; returns how many rows were skipped (another format, or a
   // state that does not decode).
@@ -55,16 +70,21 @@ class SnapshotStore {
 
  private:
   SnapshotStore() = default;
+  Status<> connect();
+  void disconnect();
   Status<> exec(const char* sql);
   Status<> load_id_key();
   Error sql_error(const char* what) const;
 
+  std::string path_;
+  int64_t max_bytes_ = 0;
   sqlite3* db_ = nullptr;
   sqlite3_stmt* upsert_ = nullptr;
   sqlite3_stmt* erase_ = nullptr;
   std::string layout_;
   IdHasher id_hasher_;
   std::string encoded_;  // write()'s scratch for one state
+  std::vector<const SnapshotRow*> order_;  // write()'s rows in key order, reused
 };
 
 }  // namespace vigil

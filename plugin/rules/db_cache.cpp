@@ -1,6 +1,8 @@
 #include "plugin/rules/db_cache.h"
 
 #include <atomic>
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <iterator>
 #include <sstream>
@@ -43,28 +45,40 @@ HsDatabasePtr hs_cache_load(const std::filesystem::path& dir, const std::string&
   return hs_deserialize(bytes);
 }
 
-void hs_cache_store(const std::filesystem::path& dir, const std::string& key, const hs_database_t* db) {
-  if (dir.empty()) return;
+Status<> hs_cache_store(const std::filesystem::path& dir, const std::string& key, const hs_database_t* db) {
+  if (dir.empty()) return {};
   const std::string bytes = hs_serialize(db);
-  if (bytes.empty()) return;
+  if (bytes.empty()) return {};
+  auto failed = [](const std::filesystem::path& where, const std::string& why) {
+    return Error("rules.cache_write_failed", "cannot write the compiled-rules cache: " + why).at(where.string());
+  };
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
+  if (ec) return failed(dir, ec.message());
   const std::filesystem::path final_path = cache_file(dir, key);
   std::filesystem::path tmp = final_path;
   // Unique per process and call, so concurrent loads never write the same temporary.
   static std::atomic<unsigned> counter{0};
   tmp += ".tmp" + std::to_string(::getpid()) + "." + std::to_string(counter++);
   {
+    errno = 0;
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) return;
+    if (!out) return failed(tmp, errno ? std::strerror(errno) : "cannot create the file");
     out << Sha256().update(bytes).hex() << bytes;
     if (!out.flush()) {
+      const std::string why = errno ? std::strerror(errno) : "the write failed";
+      out.close();
       std::filesystem::remove(tmp, ec);
-      return;
+      return failed(tmp, why);
     }
   }
   std::filesystem::rename(tmp, final_path, ec);
-  if (ec) std::filesystem::remove(tmp, ec);
+  if (ec) {
+    const std::string why = ec.message();
+    std::filesystem::remove(tmp, ec);
+    return failed(final_path, why);
+  }
+  return {};
 }
 
 }  // namespace vigil

@@ -2,13 +2,17 @@
 // with unchanged patterns skips the compile (seconds for large packs). One file per key
 // (`<key>.hsdb`), holding a SHA-256 of the serialised database before it, so a torn or
 // corrupt file is detected, ignored and rewritten. Writes go to a temporary file that is
-// renamed into place. Stateless functions; safe across threads and processes.
+// renamed into place. A failed write costs only the next start's compile, so it never
+// fails a load: it comes back as an error (rules.cache_write_failed, naming the file and
+// the reason) for the caller to log and count. Stateless functions; safe across threads
+// and processes.
 #pragma once
 
 #include <filesystem>
 #include <string>
 #include <vector>
 
+#include "plugin/common/error.h"
 #include "plugin/rules/hs_database.h"
 
 namespace vigil {
@@ -21,7 +25,8 @@ std::string hs_cache_key(const std::vector<HsExpression>& expressions);
 // another Hyperscan or CPU).
 HsDatabasePtr hs_cache_load(const std::filesystem::path& dir, const std::string& key);
 
-// Stores `db` under `key`; failures are ignored (the cache is an optimisation).
-void hs_cache_store(const std::filesystem::path& dir, const std::string& key, const hs_database_t* db);
+// Stores `db` under `key`. Errors: rules.cache_write_failed (folder not creatable, file
+// not writable, disk full); nothing half-written is left behind.
+Status<> hs_cache_store(const std::filesystem::path& dir, const std::string& key, const hs_database_t* db);
 
 }  // namespace vigil

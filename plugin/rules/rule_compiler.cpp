@@ -142,7 +142,9 @@ void compile_hyperscan(RuleSetImpl& impl, const std::vector<RuleSource>& sources
     impl.db.reset();
     return;
   }
-  if (!impl.db_from_cache) hs_cache_store(options.cache_dir, key, impl.db.get());
+  if (!impl.db_from_cache) {
+    if (Status<> st = hs_cache_store(options.cache_dir, key, impl.db.get()); !st) impl.cache_write_error = st.error();
+  }
   hs_scratch_t* scratch = nullptr;
   if (hs_alloc_scratch(impl.db.get(), &scratch) != HS_SUCCESS) {
     errors.push_back(Error("rules.compile_failed", "Hyperscan could not allocate scratch space for the database"));

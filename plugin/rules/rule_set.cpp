@@ -189,4 +189,8 @@ const std::string& RuleSet::stages_yaml() const { return impl_->stages_yaml; }
 const std::filesystem::path& RuleSet::stages_path() const { return impl_->stages_path; }
 const std::vector<RuleSet::PackInfo>& RuleSet::packs() const { return impl_->packs; }
 
+const Error* RuleSet::cache_write_error() const {
+  return impl_->cache_write_error.code.empty() ? nullptr : &impl_->cache_write_error;
+}
+
 }  // namespace vigil

@@ -57,6 +57,9 @@ class RuleSet {
     size_t rules = 0;
   };
   const std::vector<PackInfo>& packs() const;
+  // Why the compiled database could not be written to RuleLoadOptions::cache_dir
+  // (rules.cache_write_failed), or null. Not a load failure: the next load compiles again.
+  const Error* cache_write_error() const;
 
   const RuleSetImpl& impl() const { return *impl_; }
 

@@ -58,6 +58,9 @@ class RuleSetImpl {
   std::vector<uint32_t> first_id;  // parallel to rules
   HsScratchPtr scratch_prototype;
   bool db_from_cache = false;
+  // Why the compiled database could not be written to the cache (code empty: written,
+  // loaded from it, or no cache). The load itself succeeded.
+  Error cache_write_error;
   // Submatch slots the largest pattern needs (groups + 1), for pre-sized buffers.
   size_t max_submatches = 1;
 };

@@ -7,7 +7,8 @@
 namespace vigil::server {
 
 bool is_ready(const ServerContext& ctx) {
-  return !ctx.draining.load(std::memory_order_relaxed) && ctx.engine->rules() != nullptr;
+  return !ctx.draining.load(std::memory_order_relaxed) && ctx.engine->rules() != nullptr &&
+         ctx.engine->store_status().ok();
 }
 
 Response handle_livez(ServerContext&, const Request&) {
@@ -22,6 +23,12 @@ Response handle_readyz(ServerContext& ctx, const Request&) {
   }
   std::shared_ptr<const RuleSet> rules = ctx.engine->rules();
   if (rules == nullptr) return error_response(503, "server.not_ready", "no rules are loaded");
+  // Verdicts would still come, but what they change is not being kept: take the instance
+  // out of rotation until the store writes again (it retries every flush interval).
+  if (Status<> store = ctx.engine->store_status(); !store) {
+    return error_response(503, "server.store_failing",
+                          "the state store cannot write (" + store.error().code + "): " + store.error().message);
+  }
   Response r;
   r.body = dump_json(nlohmann::json{{"status", "ready"}, {"rules_version", rules->version()}});
   return r;

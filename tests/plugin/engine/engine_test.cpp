@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <fstream>
+#include <mutex>
 #include <thread>
 
 #include "plugin/engine/engine.h"
@@ -183,6 +184,7 @@ TEST_CASE("store errors are counted, never crash, and keep the state in memory")
     { std::ofstream(file) << "x"; }
     EngineOptions bad;
     bad.rules_dir = test::shipped_rules();
+    bad.rules_cache_dir = test::rules_cache_dir();
     bad.data_dir = file;
     auto r = Engine::create(bad);
     REQUIRE_FALSE(r.ok());
@@ -290,6 +292,155 @@ TEST_CASE("many threads score many conversations; every message counted once") {
   CHECK(s.messages == kThreads * kConvs * kPer);
   CHECK(s.conversations == kThreads * kConvs);
   CHECK(s.hits_by_stage[2] > 0);
+}
+
+}  // namespace vigil
+
+namespace vigil {
+namespace {
+
+// A store in `dir` written only by flush() (and by the writer when process() waits for it).
+EngineOptions explicit_flushes(const test::TempDir& dir) {
+  EngineOptions opt;
+  opt.data_dir = dir.path();
+  opt.flush_interval = std::chrono::hours(1);
+  return opt;
+}
+
+}  // namespace
+
+TEST_CASE("the context rings are bounded in bytes across the process, oldest texts first") {
+  EngineOptions opt;
+  opt.max_conversations = 1000;      // one shard: the whole bound in one place
+  opt.context_max_bytes = 64 << 10;  // 64 KiB for every ring together
+  auto e = make(opt);
+  const std::string text(1000, 'a');
+  // 200 conversations x 10 texts of 1000 bytes: 2 MB unbounded.
+  for (int c = 0; c < 200; ++c)
+    for (int i = 0; i < 10; ++i)
+      REQUIRE(e->process(msg(id("ctx-", c), std::to_string(i), "u", text)).ok());
+  const EngineStats s = e->stats();
+  CHECK(s.context_bytes <= opt.context_max_bytes);
+  CHECK(s.context_bytes >= opt.context_max_bytes / 2);
+  CHECK(s.context_trimmed > 0);
+  // The conversation active last keeps its texts; the first ones gave theirs up.
+  CHECK(e->conversation("ctx-199")->timeline.size() == 10);
+  CHECK(e->conversation("ctx-0")->timeline.empty());
+  // Its state is untouched: only the texts went.
+  CHECK(e->conversation("ctx-0")->messages == 10);
+
+  SECTION("with many shards the sum stays under the bound too") {
+    EngineOptions wide;
+    wide.context_max_bytes = 256 << 10;  // default max_conversations: 64 shards
+    auto w = make(wide);
+    for (int c = 0; c < 2000; ++c) REQUIRE(w->process(msg(id("w-", c), "1", "u", text)).ok());
+    CHECK(w->stats().context_bytes <= wide.context_max_bytes);
+    CHECK(w->stats().context_trimmed > 0);
+  }
+}
+
+TEST_CASE("the unflushed backlog and its age are reported, and flush() clears them") {
+  test::TempDir dir;
+  EngineOptions opt = explicit_flushes(dir);
+  auto e = make(opt);
+  for (int c = 0; c < 10; ++c) REQUIRE(e->process(msg(id("lag-", c), "1", "u", "hello")).ok());
+  REQUIRE(e->process(msg("lag-0", "2", "u", "hello again")).ok());  // already dirty: still 10
+  std::this_thread::sleep_for(std::chrono::milliseconds(30));
+  EngineStats s = e->stats();
+  CHECK(s.unflushed_conversations == 10);
+  CHECK(s.unflushed_age_ms >= 30);
+  REQUIRE(e->flush().ok());
+  s = e->stats();
+  CHECK(s.unflushed_conversations == 0);
+  CHECK(s.unflushed_age_ms == 0);
+  CHECK(s.flushed_conversations == 10);
+}
+
+TEST_CASE(
+    "past max_unflushed, process() waits for the writer instead of letting the backlog grow") {
+  test::TempDir dir;
+  EngineOptions opt = explicit_flushes(dir);
+  opt.max_unflushed = 100;
+  auto e = make(opt);
+  size_t peak = 0;
+  for (int c = 0; c < 1000; ++c) {
+    REQUIRE(e->process(msg(id("bp-", c), "1", "u", "hello")).ok());
+    peak = std::max<size_t>(peak, e->stats().unflushed_conversations);
+  }
+  const EngineStats s = e->stats();
+  CHECK(peak <= 100);
+  CHECK(s.backpressure_waits > 0);
+  CHECK(s.flushed_conversations >= 900);
+  CHECK(s.flush_failures == 0);
+}
+
+TEST_CASE(
+    "a failing store is reported once per change of state, counted per cycle, and never waits") {
+  test::TempDir dir;
+  EngineOptions opt = explicit_flushes(dir);
+  opt.store_max_bytes = 4096 * 4;  // a tiny "disk"
+  opt.max_unflushed = 50;          // backpressure must not hold messages while the store fails
+  auto events = std::make_shared<std::vector<StorageEvent>>();
+  auto mu = std::make_shared<std::mutex>();
+  opt.on_storage_event = [events, mu](const StorageEvent& ev) {
+    std::lock_guard lock(*mu);
+    events->push_back(ev);
+  };
+  auto e = make(opt);
+  CHECK(e->store_status().ok());
+  for (int c = 0; c < 400; ++c)
+    REQUIRE(e->process(msg(id("full-", c), "1", "u", "are ur parents home")).ok());
+  for (int i = 0; i < 3; ++i) CHECK_FALSE(e->flush().ok());
+  for (int c = 400; c < 500; ++c) REQUIRE(e->process(msg(id("full-", c), "1", "u", "hello")).ok());
+  const Status<> st = e->store_status();
+  REQUIRE_FALSE(st.ok());
+  CHECK(st.error().code == "store.full");
+  CHECK(st.error().file == (dir.path() / "vigil.db").string());
+  CHECK(e->stats().store_failing);
+  CHECK(e->stats().flush_failures >= 3);
+  std::lock_guard lock(*mu);
+  REQUIRE(events->size() == 1);
+  CHECK(events->at(0).kind == StorageEvent::kStoreFailing);
+  CHECK(events->at(0).error.code == "store.full");
+}
+
+TEST_CASE("a store file that is not a database is an error naming the file") {
+  test::TempDir dir;
+  { std::ofstream(dir.path() / "vigil.db") << std::string(8192, 'x'); }
+  EngineOptions opt;
+  opt.rules_dir = test::shipped_rules();
+  opt.rules_cache_dir = test::rules_cache_dir();
+  opt.data_dir = dir.path();
+  auto r = Engine::create(opt);
+  REQUIRE_FALSE(r.ok());
+  INFO(to_text(r.error()));
+  CHECK(r.error()[0].code == "store.corrupt");
+  CHECK(r.error()[0].file == (dir.path() / "vigil.db").string());
+}
+
+TEST_CASE("a compiled-rules cache that cannot be written is counted and reported once") {
+  test::TempDir rules, scratch;
+  const std::filesystem::path src = test::source_dir();
+  std::filesystem::create_directories(rules.path() / "en");
+  std::filesystem::copy_file(src / "rules/stages.yaml", rules.path() / "stages.yaml");
+  std::filesystem::copy_file(src / "tests/fixtures/rules/valid/en/core.yaml",
+                             rules.path() / "en/core.yaml");
+  { std::ofstream(scratch.path() / "not-a-folder") << "x"; }
+  std::vector<StorageEvent> events;
+  EngineOptions opt;
+  opt.rules_dir = rules.path();
+  opt.rules_cache_dir = scratch.path() / "not-a-folder" / "hs-cache";
+  opt.on_storage_event = [&events](const StorageEvent& ev) { events.push_back(ev); };
+  auto created = Engine::create(opt);
+  REQUIRE(created.ok());
+  auto& e = *created.value();
+  CHECK(e.stats().rules_cache_write_failures == 1);
+  REQUIRE(e.reload_rules().ok());
+  CHECK(e.stats().rules_cache_write_failures == 2);
+  REQUIRE(events.size() == 1);  // once per change, not per load
+  CHECK(events[0].kind == StorageEvent::kRulesCacheFailing);
+  CHECK(events[0].error.code == "rules.cache_write_failed");
+  CHECK(events[0].error.file.find("not-a-folder") != std::string::npos);
 }
 
 }  // namespace vigil
