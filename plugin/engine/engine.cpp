@@ -311,6 +311,7 @@ Result<Verdict> Engine::Impl::process(const Message& m, Explanation* explain) {
   bool newly_dirty = false;
   ScoreOutcome out;
   table->with(key, now_ms, true, [&](ConversationSlot& slot, bool) {
+    const bool was_dirty = slot.dirty;  // conform() may mark it dirty: the change is this message's
     slot.conform(*snap.layout);
     ConversationState& st = slot.state;
     if (RecentVerdict rv; st.find_recent(msg_key, rv)) {
@@ -328,7 +329,7 @@ Result<Verdict> Engine::Impl::process(const Message& m, Explanation* explain) {
     rv.level = static_cast<uint8_t>(out.level);
     rv.suspect = static_cast<int16_t>(out.suspect);
     st.remember(msg_key, rv);
-    newly_dirty = !slot.dirty;
+    newly_dirty = !was_dirty;
     slot.dirty = true;
     if (slot.context) slot.context->push(m, ts, out.risk, out.level);
     v.risk = out.risk;
