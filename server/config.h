@@ -69,14 +69,8 @@ struct ServerConfig {
   std::vector<Token> tokens;
   Limits limits;
   LogConfig log;
-//   cases: {dismissal_reasons, retention_days, participant_id_key}   (server/cases/case_config.h)
-//   webhooks: {endpoints: [{url, secret}], initial_backoff, max_backoff, max_attempts, timeout}
-//   state: {flush_interval, max_unflushed, context_max_bytes, max_bytes, max_conversations}
-// Environment: VIGIL_LISTEN, VIGIL_RULES, VIGIL_DATA_DIR, VIGIL_THREADS,
-//   VIGIL_LOG_LEVEL, VIGIL_LOG_FORMAT, VIGIL_LOG_FILE, VIGIL_LIMITS_<KEY> (upper case,
-//   e.g. VIGIL_LIMITS_MAX_BATCH), VIGIL_STATE_<KEY> (e.g. VIGIL_STATE_FLUSH_INTERVAL),
-//   VIGIL_CASES_PARTICIPANT_ID_KEY, VIGIL_TOKENS ("name:scope+scope:token,..."; tokens
-//   from the environment replace the file's).
+  cases::CasesConfig cases;
+  StateConfig state;
 
   // The io threads to run: `threads`, or one per core when 0.
   unsigned effective_threads() const;
