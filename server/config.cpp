@@ -88,6 +88,7 @@ struct LimitField {
 
 constexpr LimitField kLimitFields[] = {
     {"max_body_bytes", false, &Limits::max_body_bytes, nullptr},
+    {"max_body_bytes_in_flight", false, &Limits::max_body_bytes_in_flight, nullptr},
     {"max_text_bytes", false, &Limits::max_text_bytes, nullptr},
     {"max_id_bytes", false, &Limits::max_id_bytes, nullptr},
     {"max_recipients", false, &Limits::max_recipients, nullptr},
@@ -530,6 +531,15 @@ Status<Errors> validate(const ServerConfig& config) {
                            "no tokens are configured, so vigil serves only on loopback; add tokens: to the "
                            "config (or VIGIL_TOKENS) to listen on " + config.host)
                          .for_field("listen"));
+  }
+  if (config.limits.max_body_bytes_in_flight < config.limits.max_body_bytes) {
+    errors.push_back(
+        Error("config.bad_limit", "limits.max_body_bytes_in_flight (" +
+                                      std::to_string(config.limits.max_body_bytes_in_flight) +
+                                      ") is smaller than limits.max_body_bytes (" +
+                                      std::to_string(config.limits.max_body_bytes) +
+                                      "), so the largest body could never be read")
+            .for_field("limits.max_body_bytes_in_flight"));
   }
   if (!errors.empty()) return errors;
   return {};

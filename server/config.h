@@ -6,7 +6,8 @@
 //   data_dir: vigil-data         scorer state; "" keeps state in memory only
 //   threads: 0                   io threads; 0 = one per core
 //   tokens: [{token, name, scopes: [ingest|moderate|admin]}]
-//   limits: {max_body_bytes, max_text_bytes, max_id_bytes, max_recipients, max_batch,
+//   limits: {max_body_bytes, max_body_bytes_in_flight, max_text_bytes, max_id_bytes,
+//   max_recipients, max_batch,
 //            max_ws_frame_bytes, max_connections, queue_depth, header_timeout,
 //            idle_timeout, write_timeout, drain_timeout}   (see limits.h; sizes take KiB/MiB
 //            suffixes, durations ms/s/m suffixes, bare numbers are bytes / milliseconds)

@@ -46,6 +46,7 @@ HttpSession::HttpSession(net::ip::tcp::socket socket, ServerContext& ctx)
 }
 
 HttpSession::~HttpSession() {
+  release_body();
   ctx_.metrics.connection_closed(ConnectionKind::kHttp);
   if (registry_id_ != 0) ctx_.sessions.remove(registry_id_);
 }
@@ -78,6 +79,8 @@ void HttpSession::on_drain() {
 }
 
 void HttpSession::do_read() {
+  release_body();
+  refused_.reset();
   parser_.emplace();
   parser_->body_limit(ctx_.config.limits.max_body_bytes);
   parser_->header_limit(kHeaderLimit);
@@ -95,6 +98,7 @@ void HttpSession::on_header(beast::error_code ec) {
     on_read(ec);
     return;
   }
+  if (refuse_on_header()) return;
   auto expect = parser_->get().find(http::field::expect);
   if (expect != parser_->get().end() && beast::iequals(expect->value(), "100-continue") && queue_.empty() &&
       !writing_) {
@@ -112,6 +116,47 @@ void HttpSession::on_header(beast::error_code ec) {
     return;
   }
   read_body();
+}
+
+bool HttpSession::refuse_on_header() {
+  http::request<http::string_body>& head = parser_->get();
+  if (beast::websocket::is_upgrade(head)) return false;  // check_upgrade decides, body or not
+  const Request view = view_of(head, loopback_);
+  route_ = Route::kOther;
+  std::optional<Response> refused = check_header(ctx_, view, route_);
+  if (refused) {
+    const auto length = parser_->content_length();  // boost::optional
+    if (parser_->is_done() || (length && *length <= buffer_.size())) {
+      // The body (if any) is already here: read it from the buffer, answer, keep the
+      // connection, as for any other error.
+      refused_ = std::move(refused);
+      return false;
+    }
+    ctx_.metrics.request(route_, Clock::duration::zero());
+    ctx_.metrics.error(refused->error_code);
+    stop_reading_ = true;
+    push(*refused, false);
+    return true;
+  }
+  const auto length = parser_->content_length();  // boost::optional
+  const size_t need = length               ? static_cast<size_t>(*length)
+                      : parser_->chunked() ? ctx_.config.limits.max_body_bytes
+                                           : 0;
+  if (need > 0) {
+    if (!ctx_.bodies.try_reserve(need)) {
+      refuse(503, "server.busy",
+             "request bodies in flight are at limits.max_body_bytes_in_flight; retry later");
+      return true;
+    }
+    body_reserved_ = need;
+  }
+  return false;
+}
+
+void HttpSession::release_body() {
+  if (body_reserved_ == 0) return;
+  ctx_.bodies.release(body_reserved_);
+  body_reserved_ = 0;
 }
 
 void HttpSession::read_body() {
@@ -138,6 +183,7 @@ void HttpSession::on_read(beast::error_code ec) {
   reading_ = false;
   if (closed_) return;
   if (ec) {
+    release_body();
     if (ec == http::error::body_limit) {
       refuse(413, "request.body_too_large", "the request body is larger than limits.max_body_bytes");
     } else if (ec == http::error::header_limit) {
@@ -176,13 +222,20 @@ void HttpSession::handle_request() {
       return;
     }
     upgrade_request_ = parser_->release();
+    release_body();
     maybe_write();  // upgrades once earlier replies are out
     return;
   }
 
   const auto t0 = Clock::now();
-  Route route = Route::kOther;
-  Response resp = answer_safely("http", [&] { return server::handle_request(ctx_, view, route); });
+  const Route route = route_;
+  Response resp =
+      refused_ ? std::move(*refused_) : answer_safely("http", [&] { return dispatch(ctx_, view); });
+  refused_.reset();
+  // The body is answered: free it and its share of the budget now, not when the next
+  // request starts (reading may pause for a slow reader).
+  std::string().swap(req.body());
+  release_body();
   if (!keep_alive || resp.close) stop_reading_ = true;
 
   if (resp.takeover) {  // the connection becomes a stream once earlier replies are out
@@ -326,6 +379,7 @@ void HttpSession::hand_over() {
 void HttpSession::close() {
   if (closed_) return;
   closed_ = true;
+  release_body();
   watchdog_.cancel();
   beast::error_code ec;
   socket_.shutdown(net::ip::tcp::socket::shutdown_send, ec);

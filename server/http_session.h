@@ -4,6 +4,12 @@
 // that never reads costs bounded memory). Replies ready together go out in one gathered
 // write. A WebSocket upgrade to /v1/stream hands the socket to a WebSocketSession.
 //
+// A request's header is checked before its body is read (router.h check_header): a
+// refused request (404, 405, 401, 403) whose body has not all arrived is answered with
+// Connection: close and its body is never read. A body is then reserved in the
+// server's BodyBudget (body_budget.h): past limits.max_body_bytes_in_flight the reply
+// is 503 server.busy and the connection closes, again without reading the body.
+//
 // Timeouts without a per-read deadline (which costs microseconds per request): a
 // watchdog timer ticks a few times per timeout and closes the connection when a request
 // header takes longer than limits.header_timeout from its first byte, when the
@@ -63,6 +69,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession>, public Dra
   void read_body();
   void on_read(boost::beast::error_code ec);
   void handle_request();
+  // After the header: the refusal of check_header or the body budget, if any.
+  bool refuse_on_header();
+  void release_body();
   void refuse(unsigned status, const char* code, const char* message);
   void push(const Response& r, bool keep_alive);
   void maybe_write();
@@ -94,6 +103,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession>, public Dra
   boost::asio::steady_timer watchdog_;
   Clock::duration tick_;
   uint64_t registry_id_ = 0;
+  size_t body_reserved_ = 0;         // bytes of ctx_.bodies this request holds
+  Route route_ = Route::kOther;      // the current request's, from check_header
+  std::optional<Response> refused_;  // a header refusal sent once its small body is read
 };
 
 }  // namespace vigil::server

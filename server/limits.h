@@ -12,6 +12,10 @@ namespace vigil::server {
 struct Limits {
   // Request body (POST /v1/messages, /v1/explain ...); larger bodies get 413.
   size_t max_body_bytes = 4 << 20;
+  // Request bodies being read or handled at once, across all connections (body_budget.h).
+  // A request whose declared body would pass it gets 503 server.busy before its body is
+  // read, and the connection closes. At least max_body_bytes.
+  size_t max_body_bytes_in_flight = size_t{256} << 20;
   // One message's `text`; longer texts get 400 message.text_too_long.
   size_t max_text_bytes = 64 << 10;
   // conversation_id, message_id, sender_id and each recipient id.

@@ -26,12 +26,6 @@ void log_verdict(const Verdict& v, std::chrono::nanoseconds took) {
 
 }  // namespace
 
-Result<json> parse_json_body(std::string_view body) {
-  json j = json::parse(body, nullptr, false);
-  if (!j.is_discarded()) return j;
-  return json_syntax_error(body);
-}
-
 Response score_body(ServerContext& ctx, std::string_view body) {
   // Per io thread: the messages' strings keep their capacity from one body to the next.
   thread_local MessageBatch batch;

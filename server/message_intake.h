@@ -25,9 +25,4 @@ namespace vigil::server {
 // error_code.
 Response score_body(ServerContext& ctx, std::string_view body);
 
-// Parses `body` as JSON; on failure returns the error with the JSON path where parsing
-// stopped (message.invalid_utf8 when the bytes are not UTF-8, else
-// request.malformed_json). Exposed for /v1/explain.
-Result<nlohmann::json> parse_json_body(std::string_view body);
-
 }  // namespace vigil::server

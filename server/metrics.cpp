@@ -173,6 +173,13 @@ std::string Metrics::render(const ScrapeInfo& info) const {
   header(out, "vigil_open_connections", "gauge", "Open client connections, by kind.");
   sample(out, "vigil_open_connections", "kind=\"http\"", static_cast<double>(open_[0].load(std::memory_order_relaxed)));
   sample(out, "vigil_open_connections", "kind=\"websocket\"", static_cast<double>(open_[1].load(std::memory_order_relaxed)));
+  header(out, "vigil_request_body_bytes_in_flight", "gauge",
+         "Request body bytes reserved by requests being read or handled (bound: "
+         "vigil_request_body_bytes_limit).");
+  sample(out, "vigil_request_body_bytes_in_flight", "",
+         static_cast<double>(info.body_bytes_in_flight));
+  header(out, "vigil_request_body_bytes_limit", "gauge", "limits.max_body_bytes_in_flight.");
+  sample(out, "vigil_request_body_bytes_limit", "", static_cast<double>(info.body_bytes_limit));
   header(out, "vigil_connections_total", "counter", "Connections accepted.");
   sample(out, "vigil_connections_total", "", static_cast<double>(accepted_.load(std::memory_order_relaxed)));
 

@@ -80,6 +80,8 @@ struct ScrapeInfo {
   std::string rules_version;  // empty when no rules are loaded
   size_t rules = 0;
   bool ready = false;
+  size_t body_bytes_in_flight = 0;
+  size_t body_bytes_limit = 0;
 };
 
 class Metrics {

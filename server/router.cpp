@@ -17,18 +17,6 @@ namespace vigil::server {
 namespace {
 
 using boost::beast::http::verb;
-using Handler = Response (*)(ServerContext&, const Request&);
-
-enum class Access : uint8_t { kOpen, kScoped, kMetrics };
-
-struct RouteEntry {
-  std::string_view path;  // exact, or a prefix when it ends with '/'
-  verb method;
-  Route route;
-  Access access;
-  Scope scope;
-  Handler handler;
-};
 
 Response websocket_required(ServerContext&, const Request&) {
   Response r = error_response(400, "request.websocket_required", "/v1/stream takes a WebSocket upgrade");
@@ -107,7 +95,18 @@ std::optional<Response> authorize(ServerContext& ctx, const Request& req, const 
 
 }  // namespace
 
+std::span<const RouteEntry> route_table() { return kRoutes; }
+
 Response handle_request(ServerContext& ctx, const Request& req, Route& route) {
+  if (std::optional<Response> refused = check_header(ctx, req, route)) return std::move(*refused);
+  return dispatch(ctx, req);
+}
+
+Response dispatch(ServerContext& ctx, const Request& req) {
+  return find_route(req.path, req.method)->handler(ctx, req);
+}
+
+std::optional<Response> check_header(ServerContext& ctx, const Request& req, Route& route) {
   const RouteEntry* e = find_route(req.path, req.method);
   if (e == nullptr) {
     route = Route::kOther;
@@ -122,8 +121,7 @@ Response handle_request(ServerContext& ctx, const Request& req, Route& route) {
     r.allow = allow;
     return r;
   }
-  if (auto refused = authorize(ctx, req, *e)) return std::move(*refused);
-  return e->handler(ctx, req);
+  return authorize(ctx, req, *e);
 }
 
 std::optional<Response> check_upgrade(ServerContext& ctx, const Request& req) {

@@ -3,6 +3,7 @@
 #include <boost/asio/ip/address.hpp>
 
 #include "server/case_events.h"
+#include "server/fd_limit.h"
 #include "server/listener.h"
 #include "server/log.h"
 #include "server/routes/case_routes.h"
@@ -33,6 +34,7 @@ void log_storage_event(const StorageEvent& e) {
 
 Result<std::unique_ptr<Server>, Errors> Server::create(ServerConfig config, ServerOptions options) {
   if (Status<Errors> s = validate(config); !s) return s.error();
+  if (Status<> s = ensure_fd_limit(config.limits.max_connections); !s) return Errors{s.error()};
 
   EngineOptions eo;
   eo.rules_dir = config.rules_dir;

@@ -19,6 +19,7 @@
 #include "server/auth.h"
 #include "server/cases/case_manager.h"
 #include "server/cases/webhooks.h"
+#include "server/body_budget.h"
 #include "server/config.h"
 #include "server/metrics.h"
 
@@ -51,7 +52,11 @@ class SessionRegistry {
 
 struct ServerContext {
   ServerContext(ServerConfig c, std::unique_ptr<Engine> e, std::unique_ptr<Normalizer> n)
-      : config(std::move(c)), auth(config.tokens), engine(std::move(e)), normalizer(std::move(n)) {
+      : config(std::move(c)),
+        auth(config.tokens),
+        bodies(config.limits.max_body_bytes_in_flight),
+        engine(std::move(e)),
+        normalizer(std::move(n)) {
     message_limits.max_text_bytes = config.limits.max_text_bytes;
     message_limits.max_id_bytes = config.limits.max_id_bytes;
     message_limits.max_recipients = config.limits.max_recipients;
@@ -61,6 +66,7 @@ struct ServerContext {
 
   const ServerConfig config;
   const Authenticator auth;
+  BodyBudget bodies;  // request body bytes in flight, across all connections
   MessageLimits message_limits;
   Metrics metrics;
   const std::unique_ptr<Engine> engine;

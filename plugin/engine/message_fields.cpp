@@ -4,6 +4,8 @@
 #include <climits>
 #include <cmath>
 
+#include "plugin/common/json_text.h"
+
 namespace vigil::message_fields {
 
 // The length of the strict UTF-8 sequence at p (no overlongs, no surrogates, nothing
@@ -42,20 +44,48 @@ Error field_error(const char* code, std::string message, std::string field) {
   return Error(code, std::move(message)).for_field(std::move(field));
 }
 
-// What is wrong with a string field's value, or nullptr; `max_bytes` 0 means no id limit
-// (text has its own).
-const char* string_problem(std::string_view s, size_t max_bytes, bool required) {
-  if (required && s.empty()) return "message.missing_field";
-  if (max_bytes && s.size() > max_bytes) return "message.id_too_long";
+namespace {
+
+// The offset of the first control character in a valid UTF-8 id (C0, DEL, or C1, which
+// is C2 80..9F), or npos.
+size_t control_char(std::string_view s) {
+  for (size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x20 || c == 0x7F) return i;
+    if (c == 0xC2 && i + 1 < s.size() && static_cast<unsigned char>(s[i + 1]) < 0xA0) return i;
+  }
+  return std::string_view::npos;
+}
+
+}  // namespace
+
+const char* string_problem(std::string_view s, size_t max_bytes, StringKind kind) {
+  if (s.empty()) return "message.missing_field";
+  if (kind == StringKind::kId && max_bytes && s.size() > max_bytes) return "message.id_too_long";
   if (!valid_utf8(s)) return "message.invalid_utf8";
+  if (kind == StringKind::kId && control_char(s) != std::string_view::npos)
+    return "message.id_control_char";
+  if (kind == StringKind::kText && s.find('\0') != std::string_view::npos)
+    return "message.text_nul";
   return nullptr;
 }
 
-Error string_error(const char* code, const std::string& field, size_t max_bytes) {
+Error string_error(const char* code, const std::string& field, size_t max_bytes,
+                   std::string_view s) {
   std::string_view c = code;
   if (c == "message.missing_field") return field_error(code, field + " must not be empty", field);
   if (c == "message.id_too_long")
     return field_error(code, field + " is longer than " + std::to_string(max_bytes) + " bytes", field);
+  if (c == "message.id_control_char")
+    return field_error(code,
+                       field + " holds a control character (byte " +
+                           std::to_string(control_char(s)) + "); ids must be printable",
+                       field);
+  if (c == "message.text_nul")
+    return field_error(code,
+                       "text holds a NUL character (byte " + std::to_string(s.find('\0')) +
+                           "); nothing after it would be read",
+                       field);
   return field_error(code, field + " is not valid UTF-8", field);
 }
 
@@ -63,8 +93,10 @@ Error not_a_string(const std::string& field) {
   return field_error("message.bad_type", field + " must be a string", field);
 }
 
-Status<> check_string(std::string_view s, const std::string& field, size_t max_bytes, std::string& out) {
-  if (const char* code = string_problem(s, max_bytes, true)) return string_error(code, field, max_bytes);
+Status<> check_string(std::string_view s, const std::string& field, size_t max_bytes,
+                      StringKind kind, std::string& out) {
+  if (const char* code = string_problem(s, max_bytes, kind))
+    return string_error(code, field, max_bytes, s);
   out.assign(s);
   return {};
 }
@@ -73,7 +105,7 @@ Status<> check_text(std::string_view s, const MessageLimits& limits, std::string
   if (s.size() > limits.max_text_bytes)
     return field_error("message.text_too_long",
                        "text is longer than " + std::to_string(limits.max_text_bytes) + " bytes", "text");
-  return check_string(s, "text", 0, out);
+  return check_string(s, "text", 0, StringKind::kText, out);
 }
 
 // Largest accepted ts: 9999-12-31, in seconds; anything later is a unit mistake.
@@ -123,11 +155,13 @@ Error account_age_type_error() {
 }
 
 Error unknown_sender_field(const std::string& key) {
-  return field_error("message.unknown_field", "sender." + key + " is not a field of the API", "sender." + key);
+  const std::string name = "sender." + clip_echo(key);
+  return field_error("message.unknown_field", name + " is not a field of the API", name);
 }
 
 Error unknown_field(const std::string& key) {
-  return field_error("message.unknown_field", key + " is not a field of the API", key);
+  const std::string name = clip_echo(key);
+  return field_error("message.unknown_field", name + " is not a field of the API", name);
 }
 
 Status<> channel_from(std::string_view s, Message& m) {

@@ -26,14 +26,21 @@ bool valid_utf8(std::string_view s);
 // An Error with `code` and `message` naming `field`.
 Error field_error(const char* code, std::string message, std::string field);
 
-// What is wrong with a string field's value, or nullptr; `max_bytes` 0 means no id limit
-// (text has its own).
-const char* string_problem(std::string_view s, size_t max_bytes, bool required);
-// The Error for a code string_problem returned.
-Error string_error(const char* code, const std::string& field, size_t max_bytes);
+// An id (conversation_id, message_id, sender_id, a recipient id) or a message's text.
+enum class StringKind : uint8_t { kId, kText };
+
+// What is wrong with a string field's value, or nullptr. Both must be non-empty UTF-8.
+// An id must also fit max_bytes and hold no control character (C0, DEL, C1): a NUL or a
+// newline in an id could shift how ids are stored or shown. Text must hold no NUL: the
+// normaliser would see only the text before it. (Text's length is check_text's.)
+const char* string_problem(std::string_view s, size_t max_bytes, StringKind kind);
+// The Error for a code string_problem returned for `s`.
+Error string_error(const char* code, const std::string& field, size_t max_bytes,
+                   std::string_view s);
 Error not_a_string(const std::string& field);
-// A required string (an id when max_bytes > 0) into `out`.
-Status<> check_string(std::string_view s, const std::string& field, size_t max_bytes, std::string& out);
+// A required string into `out`.
+Status<> check_string(std::string_view s, const std::string& field, size_t max_bytes,
+                      StringKind kind, std::string& out);
 Status<> check_text(std::string_view s, const MessageLimits& limits, std::string& out);
 
 // ts as epoch seconds or an RFC 3339 string, into epoch milliseconds.
@@ -46,6 +53,7 @@ Error age_band_type_error();
 // `days` as json::get<int64_t>() gives it (an unsigned above INT64_MAX wraps negative).
 Status<> account_age_from(int64_t days, Message& m);
 Error account_age_type_error();
+// Both name the key clipped to kMaxEchoBytes (plugin/common/json_text.h).
 Error unknown_sender_field(const std::string& key);
 Error unknown_field(const std::string& key);
 Status<> channel_from(std::string_view s, Message& m);

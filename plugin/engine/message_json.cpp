@@ -27,7 +27,7 @@ int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
 
 Status<> read_string(const json& v, const std::string& field, size_t max_bytes, std::string& out) {
   if (!v.is_string()) return not_a_string(field);
-  return check_string(v.get_ref<const std::string&>(), field, max_bytes, out);
+  return check_string(v.get_ref<const std::string&>(), field, max_bytes, StringKind::kId, out);
 }
 
 Status<> read_ts(const json& v, int64_t& out) {
@@ -66,8 +66,8 @@ Status<> read_recipients(const json& v, const MessageLimits& limits, Message& m)
   for (size_t i = 0; i < v.size(); ++i) {
     if (!v[i].is_string()) return not_a_string(recipient_field(i));
     const auto& s = v[i].get_ref<const std::string&>();
-    if (const char* code = string_problem(s, limits.max_id_bytes, true))
-      return string_error(code, recipient_field(i), limits.max_id_bytes);
+    if (const char* code = string_problem(s, limits.max_id_bytes, StringKind::kId))
+      return string_error(code, recipient_field(i), limits.max_id_bytes, s);
     m.recipient_ids[i] = s;
   }
   return {};

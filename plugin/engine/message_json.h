@@ -10,11 +10,15 @@
 //                               (age_band, channel), a negative account_age_days
 //   message.missing_field       a required field absent or empty
 //   message.invalid_utf8        a string that is not valid UTF-8
+//   message.id_control_char     an id holding a control character (C0 incl. NUL, DEL,
+//                               C1); the message names the byte
+//   message.text_nul            text holding a NUL (U+0000); the message names the byte
 //   message.text_too_long       text longer than MessageLimits::max_text_bytes
 //   message.id_too_long         an id longer than MessageLimits::max_id_bytes
 //   message.too_many_recipients more than MessageLimits::max_recipients
 //   message.bad_ts              ts neither an RFC 3339 string nor epoch seconds in range
-// Optional fields set to null are treated as absent.
+// Optional fields set to null are treated as absent. A field name the error echoes is
+// clipped to kMaxEchoBytes (plugin/common/json_text.h).
 #pragma once
 
 #include <cstddef>
@@ -31,6 +35,11 @@
 #include "plugin/engine/message.h"
 
 namespace vigil {
+
+// The deepest nesting of arrays and objects the readers accept (a message needs 4:
+// batch, items, message, sender). Deeper text is request.too_deep; the streaming
+// readers stop reading there, so 4 MiB of `[` costs a few bytes of work, not a tree.
+inline constexpr size_t kMaxJsonDepth = 64;
 
 struct MessageLimits {
   size_t max_text_bytes = 64 * 1024;
@@ -61,6 +70,7 @@ struct MessageBatch {
 // Reads any of the three shapes into `out` (reusing its messages' storage). Every item
 // is validated as message_from_json_text does; the errors, in the order they are
 // checked:
+//   request.too_deep          nesting deeper than kMaxJsonDepth (field "")
 //   json_syntax_error(text)   the text is not JSON
 //   message.not_object        neither an object nor an array (field "")
 //   message.unknown_field     a key beside "messages" in a batch (the first in key order)
@@ -72,10 +82,19 @@ struct MessageBatch {
 Status<> messages_from_json_text(std::string_view text, const MessageLimits& limits, size_t max_batch,
                                  MessageBatch& out);
 
-// For text that is not JSON: message.invalid_utf8 when its bytes are not UTF-8 (the
-// offset of the first bad byte in the message), else request.malformed_json with the
-// parser's message; the field is the JSON path where parsing stopped ("messages[3].text").
+// For text that is not JSON: request.too_deep when it nests deeper than kMaxJsonDepth
+// before the fault, message.invalid_utf8 when its bytes are not UTF-8 (the offset of the
+// first bad byte in the message), else request.malformed_json with the parser's message
+// (clipped); the field is the JSON path where parsing stopped ("messages[3].text"),
+// clipped to kMaxEchoBytes.
 Error json_syntax_error(std::string_view text);
+
+// The request.too_deep error.
+Error json_too_deep_error();
+
+// `text` parsed into a tree, refusing nesting deeper than kMaxJsonDepth before any tree
+// is built; errors as json_syntax_error. For bodies read as a tree (POST /v1/explain).
+Result<nlohmann::json> json_from_text(std::string_view text);
 
 // DESIGN.md's verdict: conversation_id, message_id, risk (2 decimals), level, action,
 // suspect_id and case_id (omitted when empty), stages as an object {name: evidence},

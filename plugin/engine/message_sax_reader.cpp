@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "plugin/common/json_text.h"
 #include "plugin/engine/message_fields.h"
 #include "plugin/normalize/normalizer.h"
 
@@ -31,7 +32,7 @@ class PathTracker final : public nlohmann::json_sax<json> {
   bool start_object(std::size_t) override {
     value();
     stack_.push_back({false, 0, {}});
-    return true;
+    return stack_.size() <= kMaxJsonDepth;
   }
   bool key(string_t& k) override {
     stack_.back().key = k;
@@ -44,7 +45,7 @@ class PathTracker final : public nlohmann::json_sax<json> {
   bool start_array(std::size_t) override {
     value();
     stack_.push_back({true, 0, {}});
-    return true;
+    return stack_.size() <= kMaxJsonDepth;
   }
   bool end_array() override {
     stack_.pop_back();
@@ -55,6 +56,8 @@ class PathTracker final : public nlohmann::json_sax<json> {
     return false;
   }
 
+  // Parsing stopped at a container deeper than kMaxJsonDepth, not at a syntax error.
+  bool too_deep() const { return stack_.size() > kMaxJsonDepth; }
   // The path of the value being read when parsing failed.
   std::string path() const {
     std::string out;
@@ -174,16 +177,18 @@ class MessageSax final : public nlohmann::json_sax<json> {
   }
   bool binary(binary_t&) override { return value(Kind::kOther); }
   bool start_object(std::size_t) override {
+    if (++nesting_ > kMaxJsonDepth) return false;
     if (skip_) return ++skip_, true;
     return value(Kind::kObject);
   }
   bool start_array(std::size_t) override {
+    if (++nesting_ > kMaxJsonDepth) return false;
     if (skip_) return ++skip_, true;
     return value(Kind::kArray);
   }
   bool key(string_t& k) override;
-  bool end_object() override { return end(); }
-  bool end_array() override { return end(); }
+  bool end_object() override { return --nesting_, end(); }
+  bool end_array() override { return --nesting_, end(); }
   bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override { return false; }
 
   // The result once sax_parse returned `parsed`.
@@ -229,6 +234,7 @@ class MessageSax final : public nlohmann::json_sax<json> {
   Ctx stack_[4];  // at most root message, items, item message, sender
   size_t depth_ = 0;
   size_t skip_ = 0;  // > 0: inside a skipped container, this deep
+  size_t nesting_ = 0;  // open containers, read or skipped; past kMaxJsonDepth the parse stops
   Kind root_kind_ = Kind::kNull;
 
   MessageState root_, item_;
@@ -325,8 +331,8 @@ void MessageSax::message_value(Kind kind) {
   auto id = [&](std::string& out) {
     const std::string_view name = kFieldNames[st.field];
     if (kind != Kind::kString) return Status<>(not_a_string(std::string(name)));
-    if (const char* code = string_problem(*string_, limits_.max_id_bytes, true))
-      return Status<>(string_error(code, std::string(name), limits_.max_id_bytes));
+    if (const char* code = string_problem(*string_, limits_.max_id_bytes, StringKind::kId))
+      return Status<>(string_error(code, std::string(name), limits_.max_id_bytes, *string_));
     out.assign(*string_);
     return Status<>();
   };
@@ -400,8 +406,8 @@ void MessageSax::recipient_value(Kind kind) {
   if (i < limits_.max_recipients && !recipient_error_) {
     if (kind != Kind::kString) {
       recipient_error_ = not_a_string(recipient_field(i));
-    } else if (const char* code = string_problem(*string_, limits_.max_id_bytes, true)) {
-      recipient_error_ = string_error(code, recipient_field(i), limits_.max_id_bytes);
+    } else if (const char* code = string_problem(*string_, limits_.max_id_bytes, StringKind::kId)) {
+      recipient_error_ = string_error(code, recipient_field(i), limits_.max_id_bytes, *string_);
     } else {
       cur_->m->recipient_ids.emplace_back(*string_);
     }
@@ -473,6 +479,7 @@ Status<> MessageSax::batch_result(const char* prefix) {
 }
 
 Status<> MessageSax::finish(std::string_view text, bool parsed) {
+  if (nesting_ > kMaxJsonDepth) return json_too_deep_error();
   if (!parsed) return json_syntax_error(text);
   if (root_kind_ == Kind::kArray && batch_) return batch_result("");
   if (root_kind_ != Kind::kObject) {
@@ -486,7 +493,8 @@ Status<> MessageSax::finish(std::string_view text, bool parsed) {
       if (root_.have[f] && (first.empty() || kFieldNames[f] < first)) first = kFieldNames[f];
     if (const KeyedError* e = first_by_key(root_.errors); e && (first.empty() || e->key < first)) first = e->key;
     if (!first.empty() || !root_.errors.empty())
-      return Error("message.unknown_field", "a batch holds only \"messages\"").for_field(std::string(first));
+      return Error("message.unknown_field", "a batch holds only \"messages\"")
+          .for_field(clip_echo(first));
     if (messages_not_array_)
       return Error("message.bad_type", "messages must be an array of messages").for_field("messages");
     return batch_result("messages");
@@ -507,15 +515,33 @@ Status<> read_json_text(std::string_view text, const MessageLimits& limits, size
 
 }  // namespace
 
+Error json_too_deep_error() {
+  return Error("request.too_deep", "the body nests arrays and objects deeper than " +
+                                       std::to_string(kMaxJsonDepth) + " levels");
+}
+
 Error json_syntax_error(std::string_view text) {
   PathTracker tracker;
   json::sax_parse(text, &tracker);
+  if (tracker.too_deep()) return json_too_deep_error();
   const long bad = find_invalid_utf8(text);
   if (bad >= 0) {
-    return Error("message.invalid_utf8", "the body is not valid UTF-8 (byte " + std::to_string(bad) + ")")
-        .for_field(tracker.path());
+    return Error("message.invalid_utf8",
+                 "the body is not valid UTF-8 (byte " + std::to_string(bad) + ")")
+        .for_field(clip_echo(tracker.path()));
   }
-  return Error("request.malformed_json", "the body is not valid JSON: " + tracker.message()).for_field(tracker.path());
+  return Error("request.malformed_json",
+               "the body is not valid JSON: " + clip_echo(tracker.message()))
+      .for_field(clip_echo(tracker.path()));
+}
+
+Result<json> json_from_text(std::string_view text) {
+  // A first pass bounds the depth (and finds the fault) without building anything.
+  PathTracker tracker;
+  if (!json::sax_parse(text, &tracker)) return json_syntax_error(text);
+  json j = json::parse(text, nullptr, false);
+  if (j.is_discarded()) return json_syntax_error(text);
+  return j;
 }
 
 Result<Message> message_from_json_text(std::string_view text, const MessageLimits& limits) {

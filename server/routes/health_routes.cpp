@@ -42,6 +42,8 @@ Response handle_metrics(ServerContext& ctx, const Request&) {
     info.rules = rules->rules().size();
   }
   info.ready = is_ready(ctx);
+  info.body_bytes_in_flight = ctx.bodies.in_flight();
+  info.body_bytes_limit = ctx.bodies.limit();
   Response r;
   r.body = ctx.metrics.render(info);
   append_case_metrics(ctx, r.body);

@@ -76,7 +76,7 @@ Response handle_reload(ServerContext& ctx, const Request&) {
 }
 
 Response handle_explain(ServerContext& ctx, const Request& req) {
-  Result<json> parsed = parse_json_body(req.body);
+  Result<json> parsed = json_from_text(req.body);
   if (!parsed) return error_response(400, parsed.error());
   const json& j = *parsed;
   if (!j.is_object()) return error_response(400, "message.not_object", "the body must be {\"text\": \"...\"}");

@@ -45,7 +45,7 @@ inline void write_test_rules(const std::filesystem::path& dir) {
 }
 
 // A config for an in-process server: loopback port 0, test rules, state in memory,
-// two io threads, quiet logs.
+// two io threads, quiet logs, 512 connections.
 inline ServerConfig test_config(const std::filesystem::path& rules_dir) {
   ServerConfig c;
   c.host = "127.0.0.1";
@@ -54,6 +54,8 @@ inline ServerConfig test_config(const std::filesystem::path& rules_dir) {
   c.data_dir = "";
   c.threads = 2;
   c.log.level = "off";
+  // Well under any open-file limit (fd_limit.h), so a test never depends on ulimit -n.
+  c.limits.max_connections = 512;
   return c;
 }
 

@@ -8,6 +8,7 @@
 #include <map>
 #include <random>
 
+#include "plugin/common/json_text.h"
 #include "plugin/engine/message_json.h"
 #include "tests/plugin/engine/message_json_oracle.h"
 
@@ -103,15 +104,28 @@ const char* const kMessages[] = {
     R"({"conversation_id":"c","message_id":"m","sender_id":"u","text":"x","channel":7})",
     R"({"conversation_id":"c","message_id":"m","sender_id":"u","text":"don't tell anyone \u0000 \"us\" \ud83d\ude00 我十三岁"})",
     R"({"conversation_id":"c","message_id":"m","sender_id":"u","text":"\ud800"})",
+    R"({"conversation_id":"c","message_id":"m","sender_id":"u\u0000v","text":"x"})",
+    R"({"conversation_id":"c\n","message_id":"m","sender_id":"u","text":"x"})",
+    R"({"conversation_id":"c","message_id":"m\u007f","sender_id":"u","text":"x"})",
+    R"({"conversation_id":"c","message_id":"m","sender_id":"u\u0085","text":"x"})",
+    R"({"conversation_id":"c","message_id":"m","sender_id":"u","text":"x","recipient_ids":["a","b\u0000"]})",
+    R"({"conversation_id":"c","message_id":"m","sender_id":"u \u00a0 \u00e9","text":"tabs\tand\nlines are text"})",
+    R"({"conversation_id":"c","message_id":"m","sender_id":"u","text":"hi\u0000garbage"})",
     R"({"conversation_id":"c","message_id":"m","sender_id":"u","text":"x","":1})",
     R"({"messages":[]})",
     "{\"conversation_id\":\"c\",\"message_id\":\"m\",\"sender_id\":\"u\",\"text\":\"ab\xff\"}",
-    "{\"conversation_id\":\"c\",\"message_id\":\"m\",\"sender_id\":\"u\",\"text\":\"\xed\xa0\x80\"}",
+    "{\"conversation_id\":\"c\",\"message_id\":\"m\",\"sender_id\":\"u\",\"text\":"
+    "\"\xed\xa0\x80\"}",
     R"({"conversation_id":"c","message_id":"m","sender_id":"u","text":"x"} x)",
     R"({"conversation_id":"c","message_id":"m","sender_id":"u","text":})",
     R"({"conversation_id":"c","message_id":"m")",
     R"({"conversation_id":"c","message_id":"m","sender_id":"u","text":"x","ts":1e400})",
-    R"([])", R"(5)", R"("x")", R"(null)", "", "  ",
+    R"([])",
+    R"(5)",
+    R"("x")",
+    R"(null)",
+    "",
+    "  ",
 };
 
 }  // namespace
@@ -149,11 +163,30 @@ TEST_CASE("the streaming readers agree with the tree on random bodies", "[messag
   auto pick = [&](auto& options) { return options[rng() % std::size(options)]; };
   const char* const kKeys[] = {"conversation_id", "message_id", "sender_id", "text", "recipient_ids", "ts",
                                "sender", "channel", "colour", "", "messages", "age_band", "account_age_days"};
-  const char* const kValues[] = {"\"c-1\"", "\"\"", "\"are your parents home?\"", "\"dm\"", "\"minor\"",
-                                 "\"2026-11-28T10:15:02Z\"", "null", "true", "0", "-3", "7", "1.5",
-                                 "18446744073709551615", "1e20", "[]", "[\"a\",\"b\"]", "[\"a\",1]",
-                                 "[\"a\",\"b\",\"c\",\"d\"]", "{}", "{\"age_band\":\"adult\"}",
-                                 "{\"account_age_days\":2,\"x\":[1]}", "\"0123456789abcdefghij\""};
+  const char* const kValues[] = {"\"c-1\"",
+                                 "\"\"",
+                                 "\"are your parents home?\"",
+                                 "\"dm\"",
+                                 "\"minor\"",
+                                 "\"2026-11-28T10:15:02Z\"",
+                                 "null",
+                                 "true",
+                                 "0",
+                                 "-3",
+                                 "7",
+                                 "1.5",
+                                 "18446744073709551615",
+                                 "1e20",
+                                 "[]",
+                                 "[\"a\",\"b\"]",
+                                 "[\"a\",1]",
+                                 "[\"a\",\"b\",\"c\",\"d\"]",
+                                 "{}",
+                                 "{\"age_band\":\"adult\"}",
+                                 "{\"account_age_days\":2,\"x\":[1]}",
+                                 "\"0123456789abcdefghij\"",
+                                 "\"a\\u0000b\"",
+                                 "\"a\\u001fb\""};
   std::function<std::string(int)> object = [&](int depth) {
     std::string s = "{";
     const int n = static_cast<int>(rng() % 7);
@@ -201,10 +234,98 @@ TEST_CASE("the streaming readers agree with the tree on random bodies", "[messag
   }
   // The generator must reach good messages and most error codes, or it proves little.
   CHECK(outcomes[""] > 50);
-  for (const char* code : {"message.not_object", "message.unknown_field", "message.bad_type", "message.bad_value",
-                           "message.missing_field", "message.id_too_long", "message.too_many_recipients",
-                           "message.bad_ts", "message.invalid_utf8", "request.malformed_json"})
+  for (const char* code : {"message.not_object", "message.unknown_field", "message.bad_type",
+                           "message.bad_value", "message.missing_field", "message.id_too_long",
+                           "message.too_many_recipients", "message.bad_ts", "message.invalid_utf8",
+                           "request.malformed_json", "message.id_control_char", "message.text_nul"})
     CHECK(outcomes[code] > 0);
+}
+
+TEST_CASE("control characters in ids and a NUL in text are refused, naming the field and byte",
+          "[message_json]") {
+  struct Case {
+    const char* body;
+    const char* code;
+    const char* field;
+    const char* byte;
+  } cases[] = {
+      {R"({"conversation_id":"c","message_id":"m","sender_id":"u\u0000v","text":"x"})",
+       "message.id_control_char", "sender_id", "byte 1"},
+      {R"({"conversation_id":"c\n","message_id":"m","sender_id":"u","text":"x"})",
+       "message.id_control_char", "conversation_id", "byte 1"},
+      {R"({"conversation_id":"c","message_id":"m\u007f","sender_id":"u","text":"x"})",
+       "message.id_control_char", "message_id", "byte 1"},
+      {R"({"conversation_id":"c","message_id":"m","sender_id":"ab\u009f","text":"x"})",
+       "message.id_control_char", "sender_id", "byte 2"},
+      {R"({"conversation_id":"c","message_id":"m","sender_id":"u","text":"x","recipient_ids":["a","\u0001"]})",
+       "message.id_control_char", "recipient_ids[1]", "byte 0"},
+      {R"({"conversation_id":"c","message_id":"m","sender_id":"u","text":"hi\u0000garbage"})",
+       "message.text_nul", "text", "byte 2"},
+  };
+  for (const Case& k : cases) {
+    INFO(k.body);
+    const Result<Message> m = message_from_json_text(k.body, MessageLimits{});
+    REQUIRE_FALSE(m.ok());
+    CHECK(m.error().code == k.code);
+    CHECK(m.error().field == k.field);
+    CHECK(m.error().message.find(k.byte) != std::string::npos);
+    const Result<Message> tree = message_from_json(json::parse(k.body), MessageLimits{});
+    REQUIRE_FALSE(tree.ok());
+    CHECK(show(tree.error()) == show(m.error()));
+  }
+  // Printable non-ASCII ids and text with tabs and newlines stay valid.
+  CHECK(message_from_json_text(
+            R"({"conversation_id":"c","message_id":"m","sender_id":"u \u00a0 \u00e9 \u5b69",)"
+            R"("text":"tabs\tand\nlines"})",
+            MessageLimits{})
+            .ok());
+}
+
+TEST_CASE("nesting deeper than kMaxJsonDepth is request.too_deep, at once and small",
+          "[message_json]") {
+  MessageBatch out;
+  const std::string deep(4 << 20, '[');  // 4 MiB of '[': no tree, no path of 4 M steps
+  for (const std::string& text :
+       {deep, deep + "]",
+        std::string(kMaxJsonDepth + 1, '[') + std::string(kMaxJsonDepth + 1, ']')}) {
+    const Status<> st = messages_from_json_text(text, kLimits, 3, out);
+    REQUIRE_FALSE(st.ok());
+    CHECK(st.error().code == "request.too_deep");
+    CHECK(st.error().field.empty());
+    CHECK(st.error().message.size() < 200);
+    CHECK(json_syntax_error(text).code == "request.too_deep");
+    CHECK(json_from_text(text).error().code == "request.too_deep");
+    CHECK(message_from_json_text(text, kLimits).error().code == "request.too_deep");
+  }
+  // Inside an unknown field's value, too: skipped containers count.
+  const std::string nested =
+      R"({"conversation_id":"c","message_id":"m","sender_id":"u","text":"x","zz":)" +
+      std::string(kMaxJsonDepth, '[') + std::string(kMaxJsonDepth, ']') + "}";
+  CHECK(message_from_json_text(nested, kLimits).error().code == "request.too_deep");
+  // kMaxJsonDepth itself is fine.
+  const std::string ok = std::string(kMaxJsonDepth, '[') + std::string(kMaxJsonDepth, ']');
+  CHECK(json_from_text(ok).ok());
+  CHECK(messages_from_json_text(ok, kLimits, 3, out).error().code == "message.not_object");
+}
+
+TEST_CASE("a long key is echoed clipped in the error's message and field", "[message_json]") {
+  const std::string key(1 << 20, 'k');
+  const std::string body =
+      R"({"conversation_id":"c","message_id":"m","sender_id":"u","text":"x",")" + key + R"(":1})";
+  const Result<Message> m = message_from_json_text(body, kLimits);
+  REQUIRE_FALSE(m.ok());
+  CHECK(m.error().code == "message.unknown_field");
+  CHECK(m.error().field.size() <= kMaxEchoBytes + 3);
+  CHECK(m.error().message.size() < 2 * kMaxEchoBytes);
+  MessageBatch out;
+  const Status<> b =
+      messages_from_json_text(R"({"messages":[],")" + key + R"(":1})", kLimits, 3, out);
+  REQUIRE_FALSE(b.ok());
+  CHECK(b.error().field.size() <= kMaxEchoBytes + 3);
+  const Error syntax = json_syntax_error(R"({")" + key + R"(": )");
+  CHECK(syntax.code == "request.malformed_json");
+  CHECK(syntax.field.size() <= kMaxEchoBytes + 3);
+  CHECK(syntax.message.size() < 2 * kMaxEchoBytes);
 }
 
 }  // namespace vigil
