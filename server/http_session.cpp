@@ -185,13 +185,17 @@ void HttpSession::on_read(beast::error_code ec) {
   if (ec) {
     release_body();
     if (ec == http::error::body_limit) {
-      refuse(413, "request.body_too_large", "the request body is larger than limits.max_body_bytes");
+      refuse(413, "request.body_too_large",
+             "the request body is larger than limits.max_body_bytes (" +
+                 std::to_string(ctx_.config.limits.max_body_bytes) + " bytes)");
     } else if (ec == http::error::header_limit) {
-      refuse(431, "request.header_too_large", "the request headers are too large");
+      refuse(431, "request.header_too_large",
+             "the request headers are larger than " + std::to_string(kHeaderLimit / 1024) + " KiB");
     } else if (ec.category() == http::make_error_code(http::error::end_of_stream).category() &&
                ec != http::error::end_of_stream &&
                ec != http::error::partial_message) {
-      refuse(400, "request.bad_http", "the request is not valid HTTP/1.1");
+      // Beast's message names the fault (bad method, bad target, bad version ...).
+      refuse(400, "request.bad_http", "the request is not valid HTTP/1.1: " + ec.message());
     } else {
       // The peer went away or we cancelled the read: finish writing, then close.
       stop_reading_ = true;
@@ -202,8 +206,8 @@ void HttpSession::on_read(beast::error_code ec) {
   handle_request();
 }
 
-void HttpSession::refuse(unsigned status, const char* code, const char* message) {
-  Response r = error_response(status, code, message);
+void HttpSession::refuse(unsigned status, const char* code, std::string message) {
+  Response r = error_response(status, code, std::move(message));
   ctx_.metrics.error(code);
   stop_reading_ = true;
   push(r, false);

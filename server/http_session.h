@@ -72,7 +72,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession>, public Dra
   // After the header: the refusal of check_header or the body budget, if any.
   bool refuse_on_header();
   void release_body();
-  void refuse(unsigned status, const char* code, const char* message);
+  void refuse(unsigned status, const char* code, std::string message);
   void push(const Response& r, bool keep_alive);
   void maybe_write();
   void on_write(boost::beast::error_code ec);

@@ -49,7 +49,13 @@ Response score_body(ServerContext& ctx, std::string_view body) {
     Result<Verdict> v = ctx.engine->process(m);
     if (!v) {
       Error e = std::move(v).error();
-      if (many) e.field = prefix + ("[" + std::to_string(i) + "]") + (e.field.empty() ? "" : "." + e.field);
+      if (many) {
+        // Built by appending: GCC 12 warns (-Wrestrict, a false positive) on the chain of +.
+        std::string where = prefix;
+        where.append("[").append(std::to_string(i)).append("]");
+        if (!e.field.empty()) where.append(".").append(e.field);
+        e.field = std::move(where);
+      }
       return error_response(e.code.rfind("message.", 0) == 0 ? 400 : 503, e);
     }
     // A verdict that names a case is sent only once the case is committed.

@@ -82,3 +82,11 @@ TEST_CASE("GET /v1/rules with a pack file name holding a bad byte answers in JSO
   CHECK(found);
   CHECK(c.get("/livez").status == 200);
 }
+
+TEST_CASE("a request that is not HTTP says what is wrong with it", "[server][hostile]") {
+  ServerFixture f;
+  Reply r = raw_request(f.port(), "GET / HTTP/9.9\r\nHost: x\r\n\r\n");
+  CHECK(r.status == 400);
+  CHECK(r.error_code() == "request.bad_http");
+  CHECK(r.json()["error"]["message"].get<std::string>().find("version") != std::string::npos);
+}
