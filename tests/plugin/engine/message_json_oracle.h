@@ -6,21 +6,25 @@
 #include <string>
 #include <string_view>
 
+#include "plugin/common/json_text.h"
 #include "plugin/engine/message_json.h"
 
 namespace vigil::test {
 
 // The tree path: what the sidecar did before the streaming reader, kept as the oracle.
+// The tree is read by json_from_text, which refuses nesting deeper than kMaxJsonDepth
+// as the streaming readers do.
 inline Result<Message> tree_message(std::string_view text, const MessageLimits& limits) {
-  nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
-  if (j.is_discarded()) return json_syntax_error(text);
-  return message_from_json(j, limits);
+  Result<nlohmann::json> j = json_from_text(text);
+  if (!j) return j.error();
+  return message_from_json(*j, limits);
 }
 
 inline Status<> tree_batch(std::string_view text, const MessageLimits& limits, size_t max_batch,
                            MessageBatch& out) {
-  nlohmann::json root = nlohmann::json::parse(text, nullptr, false);
-  if (root.is_discarded()) return json_syntax_error(text);
+  Result<nlohmann::json> parsed = json_from_text(text);
+  if (!parsed) return parsed.error();
+  nlohmann::json& root = *parsed;
   const nlohmann::json* items = nullptr;
   std::string prefix;
   out.shape = MessageBatch::Shape::kOne;
@@ -32,7 +36,7 @@ inline Status<> tree_batch(std::string_view text, const MessageLimits& limits, s
     for (auto it = root.begin(); it != root.end(); ++it)
       if (it.key() != "messages")
         return Error("message.unknown_field", "a batch holds only \"messages\"")
-            .for_field(it.key());
+            .for_field(clip_echo(it.key()));
     items = &root["messages"];
     if (!items->is_array())
       return Error("message.bad_type", "messages must be an array of messages")
