@@ -26,6 +26,8 @@ void log_verdict(const Verdict& v, std::chrono::nanoseconds took) {
 
 }  // namespace
 
+Result<json> parse_json_body(std::string_view body) { return json_from_text(body); }
+
 Response score_body(ServerContext& ctx, std::string_view body) {
   // Per io thread: the messages' strings keep their capacity from one body to the next.
   thread_local MessageBatch batch;

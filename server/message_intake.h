@@ -25,4 +25,8 @@ namespace vigil::server {
 // error_code.
 Response score_body(ServerContext& ctx, std::string_view body);
 
+// A body read as a JSON tree (json_from_text: nesting past kMaxJsonDepth is
+// request.too_deep); errors as json_syntax_error.
+Result<nlohmann::json> parse_json_body(std::string_view body);
+
 }  // namespace vigil::server
