@@ -293,6 +293,9 @@ Response handle_case_list(ServerContext& ctx, const Request& req) {
        {"counts", std::move(counts)}});
 }
 
+// The first entries of a case's audit trail that GET /v1/cases/{id} carries.
+constexpr size_t kCaseAuditLimit = 500;
+
 Response handle_case_get(ServerContext& ctx, const Request& req) {
   std::string id, suffix;
   if (!split_case_path(ctx, req.path, id, suffix)) return bad_id();
@@ -314,7 +317,19 @@ Response handle_case_get(ServerContext& ctx, const Request& req) {
                 rec.summary.id, rec.summary.conversation_id, detail);
       !s)
     return store_error(s.error());
-  return json_reply(is_export ? export_bundle(rec, ctx.cases->now_ms()) : case_json(rec));
+  if (is_export) return json_reply(export_bundle(rec, ctx.cases->now_ms()));
+  // The case's own audit trail (this read included), so a moderator sees who read and
+  // decided it without the admin-only GET /v1/audit.
+  AuditQuery q;
+  q.case_id = rec.summary.id;
+  q.limit = kCaseAuditLimit;
+  Result<std::vector<AuditEntry>> trail = ctx.cases->store().audit_log(q);
+  if (!trail) return store_error(trail.error());
+  json body = case_json(rec);
+  json list = json::array();
+  for (const AuditEntry& e : *trail) list.push_back(audit_json(e));
+  body["audit"] = std::move(list);
+  return json_reply(body);
 }
 
 Response handle_case_post(ServerContext& ctx, const Request& req) {

@@ -258,6 +258,9 @@ test('the case page shows the chart, the highlighted evidence and the suspect; c
   assert.equal(await page.locator('#messages img, #messages script, img').count(), 0);
   assert.deepEqual(dialogs, [], 'no dialog opened');
   assert.ok(!requests.some((u) => u.endsWith('/x') || u.includes('example.invalid')), 'nothing loaded from chat text');
+  // The case's audit trail shows to a moderator: this very read, by this token's name.
+  await page.locator('#audit .audit-list li', { hasText: 'case.read' }).first().waitFor();
+  assert.ok((await page.locator('#audit').textContent()).includes('moderator'));
 
   await page.keyboard.press('r'); // reveal all, for the screenshots
   await page.evaluate(() => document.activeElement?.blur());

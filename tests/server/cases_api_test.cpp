@@ -328,7 +328,12 @@ TEST_CASE("the audit log names the token of every read and decision, never its s
   HttpClient c(f.port());
   send_all(c, grooming("c-audit"));
   const std::string id = first_case(c)["id"];
-  REQUIRE(c.get("/v1/cases/" + id, kBob).status == 200);
+  Reply read = c.get("/v1/cases/" + id, kBob);
+  REQUIRE(read.status == 200);
+  // The case carries its own trail for moderators, this read included.
+  REQUIRE(read.json()["audit"].size() == 1);
+  CHECK(read.json()["audit"][0]["action"] == "case.read");
+  CHECK(read.json()["audit"][0]["actor"] == "bob");
   REQUIRE(c.post("/v1/cases/" + id + "/decision", R"({"decision":"confirm"})", kAlice).status ==
           200);
   REQUIRE(c.get("/v1/cases/" + id + "/export", kAlice).status == 200);

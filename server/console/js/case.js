@@ -2,7 +2,7 @@
 // evidence highlighted, decisions and the audit trail. Message text is hostile: it goes
 // into Text nodes only (dom.js), is blurred until the moderator clicks it, and nothing in
 // it is ever loaded (no images, no links).
-import { ApiError, getFile, getJson, postJson, query } from './api.js';
+import { ApiError, getFile, getJson, postJson } from './api.js';
 import { riskChart, stageBands } from './chart.js';
 import { clear, h } from './dom.js';
 import { ago, number, t, term, when } from './i18n.js';
@@ -91,7 +91,7 @@ export function mount(root, shell, id) {
       if (revealed.has(li.dataset.messageId)) setRevealed(li.querySelector('.text'), true);
     }
     window.scrollTo(0, scroll);
-    loadAudit(c.id);
+    renderAudit(c.audit ?? []);
   }
 
   function facts(c) {
@@ -229,24 +229,17 @@ export function mount(root, shell, id) {
     );
   }
 
-  // The audit log is the admin's (GET /v1/audit); a moderator's token is told so.
-  async function loadAudit(caseId) {
-    let body;
-    try {
-      const log = await getJson(`/v1/audit${query({ case_id: caseId, limit: 100 })}`);
-      const entries = log.entries ?? log.audit ?? [];
-      body = entries.length
-        ? h(
-            'ol',
-            { class: 'audit-list' },
-            entries.map((a) =>
-              h('li', {}, h('code', {}, a.action), ` · ${a.actor} · `, h('span', { class: 'muted' }, when(toMs(a.at_ms ?? a.at)))),
-            ),
-          )
-        : h('p', { class: 'muted' }, t('no_audit'));
-    } catch (err) {
-      body = h('p', { class: 'muted' }, err instanceof ApiError && err.status === 403 ? t('audit_admin_only') : shell.explain(err));
-    }
+  // The case's audit trail comes with the case (GET /v1/cases/{id}, key `audit`).
+  function renderAudit(entries) {
+    const body = entries.length
+      ? h(
+          'ol',
+          { class: 'audit-list' },
+          entries.map((a) =>
+            h('li', {}, h('code', {}, a.action), ` · ${a.actor} · `, h('span', { class: 'muted' }, when(toMs(a.at_ms ?? a.at)))),
+          ),
+        )
+      : h('p', { class: 'muted' }, t('no_audit'));
     const section = view.querySelector('#audit');
     if (disposed || !section) return;
     section.replaceChildren(h('h2', {}, t('audit')), body);
