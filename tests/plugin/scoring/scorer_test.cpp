@@ -81,7 +81,7 @@ TEST_CASE("the shipped scorer configuration parses and keeps single stages below
   REQUIRE(cfg.ok());
   CHECK(cfg->stages.size() == 8);
   CHECK(cfg->stages[stage_of(Scorer(cfg.value()), "coercion")].urgent_with_stages >= 2);
-  CHECK(cfg->stages[stage_of(Scorer(cfg.value()), "trust")].half_life_ms == Approx(120.0 * kHour));
+  CHECK(cfg->stages[stage_of(Scorer(cfg.value()), "trust")].half_life_ms == Approx(336.0 * kHour));
   // No stage is exempt, coercion included.
   for (const auto& st : cfg->stages) {
     INFO(st.name);
@@ -93,7 +93,7 @@ TEST_CASE("scorer configuration errors are data with a field and a line") {
   const auto names = stage_names(shipped_yaml());
   SECTION("unknown key") {
     std::string y = shipped_yaml();
-    y.replace(y.find("  half_life_hours: 72"), 0, "  halflife: 3\n");
+    y.replace(y.find("  half_life_hours: 168"), 0, "  halflife: 3\n");
     auto cfg = ScorerConfig::parse(y, names);
     REQUIRE_FALSE(cfg.ok());
     CHECK(cfg.error()[0].code == "scorer.unknown_key");
@@ -102,7 +102,7 @@ TEST_CASE("scorer configuration errors are data with a field and a line") {
   }
   SECTION("a single stage heavy enough to reach review alone") {
     std::string y = shipped_yaml();
-    const std::string from = "secrecy:         {weight: 1.0}";
+    const std::string from = "secrecy:         {weight: 1.2}";
     y.replace(y.find(from), from.size(), "secrecy:         {weight: 4.0}");
     auto cfg = ScorerConfig::parse(y, names);
     REQUIRE_FALSE(cfg.ok());
@@ -111,7 +111,7 @@ TEST_CASE("scorer configuration errors are data with a field and a line") {
   }
   SECTION("a stage without a weight, levels out of order") {
     std::string y = shipped_yaml();
-    const std::string meeting = "    meeting:         {weight: 0.7}\n";
+    const std::string meeting = "    meeting:         {weight: 1.1}\n";
     y.replace(y.find(meeting), meeting.size(), "");
     y.replace(y.find("min_risk: 90"), 12, "min_risk: 50");
     auto cfg = ScorerConfig::parse(y, names);
@@ -132,7 +132,7 @@ TEST_CASE("scorer configuration errors are data with a field and a line") {
   }
   SECTION("coercion is held to the single-stage rule like every stage") {
     std::string y = shipped_yaml();
-    const std::string from = "coercion:        {weight: 1.5, cap: 1.5";
+    const std::string from = "coercion:        {weight: 1.2, cap: 1.5";
     y.replace(y.find(from), from.size(), "coercion:        {weight: 3.0, cap: 2.0");
     auto cfg = ScorerConfig::parse(y, names);
     REQUIRE_FALSE(cfg.ok());
@@ -152,13 +152,13 @@ TEST_CASE("evidence decays by the stage's half-life") {
   const int isolation = stage_of(s, "isolation"), trust = stage_of(s, "trust");
   s.score(st, who(kAdult), Hits(s).add("isolation", 1).add("trust", 2).list, kT0);
   CHECK(st.p[0].evidence[isolation] == Approx(1.0));
-  s.score(st, who(kAdult), {}, kT0 + 72 * kHour);
+  s.score(st, who(kAdult), {}, kT0 + 168 * kHour);
   CHECK(st.p[0].evidence[isolation] == Approx(0.5).epsilon(1e-4));
-  CHECK(st.p[0].evidence[trust] == Approx(std::pow(0.5, 72.0 / 120.0)).epsilon(1e-4));
+  CHECK(st.p[0].evidence[trust] == Approx(std::pow(0.5, 168.0 / 336.0)).epsilon(1e-4));
   SECTION("a message from the past does not decay or un-decay") {
     s.score(st, who(kAdult), {}, kT0);
     CHECK(st.p[0].evidence[isolation] == Approx(0.5).epsilon(1e-4));
-    CHECK(st.last_ts_ms == kT0 + 72 * kHour);
+    CHECK(st.last_ts_ms == kT0 + 168 * kHour);
   }
 }
 
@@ -508,7 +508,7 @@ TEST_CASE("past max_participants the least risky sender makes room, never the ri
 TEST_CASE("max_participants is read from stages.yaml and checked") {
   const auto names = stage_names(shipped_yaml());
   std::string y = shipped_yaml();
-  y.replace(y.find("  half_life_hours: 72"), 0, "  max_participants: 3\n");
+  y.replace(y.find("  half_life_hours: 168"), 0, "  max_participants: 3\n");
   auto cfg = ScorerConfig::parse(y, names);
   REQUIRE(cfg.ok());
   CHECK(cfg->max_participants == 3);
