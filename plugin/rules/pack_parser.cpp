@@ -226,9 +226,17 @@ std::optional<RuleSource> parse_rule(const YAML::Node& r, const PackSource& pack
                     {"id", "stage", "weight", "description", "status", "patterns", "unless",
                      "examples", "grade_offset", "urgent"},
                     "a rule");
-  if (src.rule.id.empty()) report.require(r, "id", "a rule");
+  // Present but empty (`id: !tag` reads as "") is refused like missing: no rule is kept
+  // without an id and a stage.
+  if (src.rule.id.empty()) {
+    if (YAML::Node id = r["id"]; id.IsDefined())
+      report.at(id, "rules.bad_value", "'id' must not be empty");
+    else
+      report.require(r, "id", "a rule");
+  }
   if (auto s = report.require(r, "stage", "a rule")) {
     if (auto v = report.scalar(*s, "'stage'")) src.rule.stage = *v;
+    if (src.rule.stage.empty()) report.at(*s, "rules.bad_value", "'stage' must not be empty");
     src.stage_mark = mark_of(*s);
   }
   if (auto d = report.require(r, "description", "a rule")) {
