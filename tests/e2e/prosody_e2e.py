@@ -169,24 +169,41 @@ Component "{MUC_HOST}" "muc"
 """
 
 
-def start_prosody(procs, tmp, config_path, port, users):
+def start_prosody(procs, tmp, write_config, users):
+    """Starts Prosody on a free c2s port and returns (process, port).
+
+    A port picked free can be taken by a parallel test before Prosody binds it, so the
+    start counts only when Prosody's own log says it listens there; otherwise it is
+    retried on another port."""
     os.makedirs(os.path.join(tmp, "certs"), exist_ok=True)
     os.makedirs(os.path.join(tmp, "prosody-data"), exist_ok=True)
-    for user, host, password in users:
-        r = subprocess.run(["prosodyctl", "--config", config_path, "register", user, host, password],
-                           capture_output=True, timeout=60)
-        if r.returncode != 0:
-            raise Failure(f"prosodyctl register {user}@{host}: {r.stdout!r} {r.stderr!r}")
-    out = open(os.path.join(tmp, "prosody.out"), "wb")
-    p = procs.start("prosody", ["prosody", "--config", config_path, "-F"], stdout=out, stderr=out)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and p.poll() is None:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return p
-        except OSError:
+    log_path = os.path.join(tmp, "prosody.log")
+    for attempt in range(5):
+        port = free_port()
+        config_path = write_config(port)
+        if attempt == 0:
+            for user, host, password in users:
+                r = subprocess.run(["prosodyctl", "--config", config_path, "register", user, host, password],
+                                   capture_output=True, timeout=60)
+                if r.returncode != 0:
+                    raise Failure(f"prosodyctl register {user}@{host}: {r.stdout!r} {r.stderr!r}")
+        if os.path.exists(log_path):
+            os.remove(log_path)
+        out = open(os.path.join(tmp, "prosody.out"), "wb")
+        p = procs.start("prosody", ["prosody", "--config", config_path, "-F"], stdout=out, stderr=out)
+        listening = f"Activated service 'c2s' on [127.0.0.1]:{port}"
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and p.poll() is None:
+            log = open(log_path, errors="replace").read() if os.path.exists(log_path) else ""
+            if listening in log:
+                socket.create_connection(("127.0.0.1", port), timeout=5).close()
+                return p, port
+            if "Failed to open server port" in log:
+                break
             time.sleep(0.1)
-    raise Failure(f"prosody did not listen on {port}, see {tmp}/prosody.log")
+        procs.stop(p, "prosody")
+        say(f"prosody could not listen on {port}; trying another port")
+    raise Failure(f"prosody did not listen, see {tmp}/prosody.log")
 
 
 def http_json(url, token, method="GET"):
@@ -282,25 +299,26 @@ def notices(client):
 async def scenario(args, tmp, procs):
     Client = make_client_class()
     ingest_token, moderate_token = "e2e-ingest-" + os.urandom(6).hex(), "e2e-moderate-" + os.urandom(6).hex()
-    # The sidecar starts (loading the rules) while Prosody is set up.
-    sidecar_port, port = free_port(), free_port()
-    while port == sidecar_port:
-        port = free_port()
-    sidecar = start_sidecar(procs, args.vigil, os.path.join(args.source_dir, "rules"), tmp, sidecar_port,
+    # The sidecar binds a port of its own choosing (port 0) and prints its URL, so no
+    # other test can take that port between a pick and the bind.
+    sidecar = start_sidecar(procs, args.vigil, os.path.join(args.source_dir, "rules"), tmp, 0,
                             ingest_token, moderate_token, args.rules_cache)
+    url = wait_sidecar(sidecar, tmp)
     # A "sidecar" that accepts connections (the kernel's backlog) and never answers.
     silent = socket.socket()
     silent.bind(("127.0.0.1", 0))
     silent.listen(16)
     config_path = os.path.join(tmp, "prosody.cfg.lua")
-    with open(config_path, "w") as f:
-        f.write(prosody_config(tmp, os.path.join(args.source_dir, "plugin", "prosody"), port,
-                               f"http://127.0.0.1:{sidecar_port}", f"http://127.0.0.1:{silent.getsockname()[1]}",
-                               ingest_token))
+
+    def write_config(port):
+        with open(config_path, "w") as f:
+            f.write(prosody_config(tmp, os.path.join(args.source_dir, "plugin", "prosody"), port, url,
+                                   f"http://127.0.0.1:{silent.getsockname()[1]}", ingest_token))
+        return config_path
+
     users = [("ann", HOST, "pw-ann"), ("ben", HOST, "pw-ben"), ("kid", HOST, "pw-kid"),
              ("dana", CLOSED_HOST, "pw-dana"), ("eve", SLOW_HOST, "pw-eve")]
-    start_prosody(procs, tmp, config_path, port, users)
-    url = wait_sidecar(sidecar, tmp)
+    _, port = start_prosody(procs, tmp, write_config, users)
     say(f"sidecar listening at {url}")
 
     clients = {}
