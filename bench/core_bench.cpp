@@ -23,16 +23,16 @@ namespace {
 constexpr size_t kMessages = 1'000'000;
 
 const std::vector<std::string> kEnglish = {
-    "hey",  "lol",   "ok",     "so",    "what",   "are",    "you",   "doing", "today", "later", "game",
-    "play", "won",   "lost",   "match", "school", "homework", "math", "teacher", "lunch", "pizza",
-    "dog",  "cat",   "movie",  "music", "song",   "new",    "video", "cool",  "nice",  "yeah",  "no",
-    "idk",  "brb",   "gtg",    "haha",  "team",   "level",  "boss",  "skin",  "server", "join", "party",
-    "we",   "should", "the",   "a",     "is",     "it",     "this",  "that",  "my",    "your",  "ur",
-    "when", "where", "how",    "why",   "tomorrow", "weekend", "fun", "busy",  "tired", "sleep", "bye"};
-const std::vector<std::string> kChinese = {
-    "你好", "今天", "作业", "老师", "游戏", "一起", "玩", "吗", "我们", "明天", "学校", "吃饭",
-    "好的", "哈哈", "周末", "电影", "音乐", "同学", "考试", "怎么", "什么", "时候", "没有", "可以",
-    "下课", "上学", "朋友", "妈妈", "回家", "睡觉", "开心", "厉害"};
+    "hey",    "lol",   "ok",    "so",       "what",    "are",      "you",  "doing",   "today", "later", "game",
+    "play",   "won",   "lost",  "match",    "school",  "homework", "math", "teacher", "lunch", "pizza", "dog",
+    "cat",    "movie", "music", "song",     "new",     "video",    "cool", "nice",    "yeah",  "no",    "idk",
+    "brb",    "gtg",   "haha",  "team",     "level",   "boss",     "skin", "server",  "join",  "party", "we",
+    "should", "the",   "a",     "is",       "it",      "this",     "that", "my",      "your",  "ur",    "when",
+    "where",  "how",   "why",   "tomorrow", "weekend", "fun",      "busy", "tired",   "sleep", "bye"};
+const std::vector<std::string> kChinese = {"你好", "今天", "作业", "老师", "游戏", "一起", "玩",   "吗",
+                                           "我们", "明天", "学校", "吃饭", "好的", "哈哈", "周末", "电影",
+                                           "音乐", "同学", "考试", "怎么", "什么", "时候", "没有", "可以",
+                                           "下课", "上学", "朋友", "妈妈", "回家", "睡觉", "开心", "厉害"};
 const std::vector<std::string> kEmoji = {"😂", "👍", "🙂", "🎮"};
 
 // One message of about 35 bytes; Chinese a third of the time.
@@ -91,7 +91,8 @@ struct Fixture {
     if (!rules) std::abort();
     normalizer = std::move(vigil::Normalizer::create().value());
     std::vector<std::string> phrases;
-    for (const vigil::Rule& r : rules->rules()) phrases.insert(phrases.end(), r.examples_match.begin(), r.examples_match.end());
+    for (const vigil::Rule& r : rules->rules())
+      phrases.insert(phrases.end(), r.examples_match.begin(), r.examples_match.end());
     std::mt19937_64 rng(35);
     corpus.reserve(kMessages);
     for (size_t i = 0; i < kMessages; ++i) corpus.push_back(make_message(rng, phrases));

@@ -25,10 +25,10 @@ namespace {
 constexpr int kConversations = 20'000;
 constexpr int kPerConversation = 50;
 
-const char* const kWordsEn[] = {"hey",   "so",    "did",  "you",   "see",    "the",   "new",  "map",  "lol",
-                                "ok",    "later", "we",   "won",   "again",  "math",  "test", "was",  "hard",
-                                "going", "to",    "eat",  "now",   "brb",    "nice",  "skin", "team", "lobby",
-                                "tmrw",  "idk",   "what", "about", "friday", "yeah",  "no",   "maybe", "haha"};
+const char* const kWordsEn[] = {"hey",   "so",    "did",  "you",   "see",    "the",  "new",  "map",   "lol",
+                                "ok",    "later", "we",   "won",   "again",  "math", "test", "was",   "hard",
+                                "going", "to",    "eat",  "now",   "brb",    "nice", "skin", "team",  "lobby",
+                                "tmrw",  "idk",   "what", "about", "friday", "yeah", "no",   "maybe", "haha"};
 const char* const kWordsZh[] = {"你好", "今天", "下午", "我们", "一起", "打球", "作业", "好难", "哈哈",
                                 "晚上", "电影", "好看", "吃饭", "了吗", "明天", "见",   "老师", "考试"};
 
@@ -79,7 +79,8 @@ struct Corpus {
         bytes += m.text.size();
         messages.push_back(std::move(m));
       }
-    benchmark::AddCustomContext("rules", rules_dir + " (" + std::to_string(engine->rules()->rules().size()) + " rules)");
+    benchmark::AddCustomContext("rules",
+                                rules_dir + " (" + std::to_string(engine->rules()->rules().size()) + " rules)");
     benchmark::AddCustomContext("corpus", std::to_string(messages.size()) + " messages in " +
                                               std::to_string(kConversations) + " conversations, mean " +
                                               std::to_string(bytes / messages.size()) + " bytes");
@@ -203,12 +204,12 @@ size_t state_bytes(const std::string& prefix, int senders, int conversations) {
 }
 
 void report_state_bytes() {
-  benchmark::AddCustomContext(
-      "state_bytes_per_two_party_conversation",
-      std::to_string(state_bytes("", 2, 200'000)) + " with ids of 3-8 bytes, " +
-          std::to_string(state_bytes("user-", 2, 200'000)) + " with ids of 8-13 bytes (ConversationState " +
-          std::to_string(sizeof(vigil::ConversationState)) + ", slot " + std::to_string(sizeof(vigil::ConversationSlot)) +
-          ")");
+  benchmark::AddCustomContext("state_bytes_per_two_party_conversation",
+                              std::to_string(state_bytes("", 2, 200'000)) + " with ids of 3-8 bytes, " +
+                                  std::to_string(state_bytes("user-", 2, 200'000)) +
+                                  " with ids of 8-13 bytes (ConversationState " +
+                                  std::to_string(sizeof(vigil::ConversationState)) + ", slot " +
+                                  std::to_string(sizeof(vigil::ConversationSlot)) + ")");
   benchmark::AddCustomContext("state_bytes_per_50_party_conversation",
                               std::to_string(state_bytes("user-", 50, 4'000)) + " with ids of 9-11 bytes");
 }

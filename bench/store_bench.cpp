@@ -28,8 +28,8 @@ int main(int argc, char** argv) {
       dir = argv[i + 1];
   }
   std::filesystem::remove_all(dir);
-  auto store = vigil::SnapshotStore::open(
-      dir, "access,trust,isolation,secrecy,platform_move,desensitisation,meeting,coercion,");
+  auto store =
+      vigil::SnapshotStore::open(dir, "access,trust,isolation,secrecy,platform_move,desensitisation,meeting,coercion,");
   if (!store) {
     std::fprintf(stderr, "%s\n", store.error().to_text().c_str());
     return 1;
@@ -50,23 +50,20 @@ int main(int argc, char** argv) {
   for (size_t done = 0; done < conversations;) {
     rows.clear();
     for (size_t i = 0; i < batch && done < conversations; ++i) rows.push_back(row(done++));
-    if (auto st = (*store)->write(rows, {}); !st)
-      return std::fprintf(stderr, "%s\n", st.error().to_text().c_str()), 1;
+    if (auto st = (*store)->write(rows, {}); !st) return std::fprintf(stderr, "%s\n", st.error().to_text().c_str()), 1;
   }
   const double insert_s = std::chrono::duration<double>(Clock::now() - t0).count();
   t0 = Clock::now();
   for (size_t c = 0; c < cycles; ++c) {
     rows.clear();
     for (size_t i = 0; i < batch; ++i) rows.push_back(row(rng() % conversations));
-    if (auto st = (*store)->write(rows, {}); !st)
-      return std::fprintf(stderr, "%s\n", st.error().to_text().c_str()), 1;
+    if (auto st = (*store)->write(rows, {}); !st) return std::fprintf(stderr, "%s\n", st.error().to_text().c_str()), 1;
   }
   const double update_s = std::chrono::duration<double>(Clock::now() - t0).count();
   std::printf(
       "inserts: %zu rows in %.2f s = %.0f rows/s\nupdates: %zu rows in %.2f s = %.0f rows/s (batch "
       "%zu)\n",
-      conversations, insert_s, conversations / insert_s, cycles * batch, update_s,
-      cycles * batch / update_s, batch);
+      conversations, insert_s, conversations / insert_s, cycles * batch, update_s, cycles * batch / update_s, batch);
   std::filesystem::remove_all(dir);
   return 0;
 }

@@ -77,8 +77,7 @@ constexpr const char* kTexts[] = {
 // Builds message bodies with fresh ids; one per connection, so no locking.
 class MessageSource {
  public:
-  MessageSource(int conn, int per_conversation)
-      : conn_(conn), per_conversation_(per_conversation) {}
+  MessageSource(int conn, int per_conversation) : conn_(conn), per_conversation_(per_conversation) {}
   void append(std::string& out) {
     const uint64_t n = next_++;
     out += R"({"conversation_id":"lg-)";
@@ -138,8 +137,7 @@ struct Run {
 template <class Derived>
 class PacedConn : public std::enable_shared_from_this<Derived> {
  public:
-  PacedConn(net::io_context& ioc, Run& run, int id)
-      : run_(run), timer_(ioc), source_(id, run.opt.per_conversation) {}
+  PacedConn(net::io_context& ioc, Run& run, int id) : run_(run), timer_(ioc), source_(id, run.opt.per_conversation) {}
   Stats stats;
 
  protected:
@@ -366,7 +364,8 @@ int run_load(Options opt) {
   for (int i = 0; i < opt.connections; ++i) conns.push_back(std::make_shared<Conn>(ioc, run, i));
   run.start = Clock::now();
   run.measure_from = run.start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(opt.warmup));
-  run.stop = run.measure_from + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(opt.duration));
+  run.stop =
+      run.measure_from + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(opt.duration));
   for (auto& c : conns) c->start(ep);
   net::steady_timer end(ioc);
   end.expires_at(run.stop);
@@ -406,9 +405,10 @@ int run_load(Options opt) {
   if (opt.json) {
     std::cout << out.dump() << "\n";
   } else {
-    std::printf("%-10s conns=%d window=%d: %.0f msg/s, %.0f req/s, p50 %.3f ms, p99 %.3f ms, max %.3f ms, errors %llu\n",
-                opt.mode.c_str(), opt.connections, opt.window, all.messages / secs, all.requests / secs, pct(0.5),
-                pct(0.99), out["max_ms"].get<double>(), static_cast<unsigned long long>(all.errors));
+    std::printf(
+        "%-10s conns=%d window=%d: %.0f msg/s, %.0f req/s, p50 %.3f ms, p99 %.3f ms, max %.3f ms, errors %llu\n",
+        opt.mode.c_str(), opt.connections, opt.window, all.messages / secs, all.requests / secs, pct(0.5), pct(0.99),
+        out["max_ms"].get<double>(), static_cast<unsigned long long>(all.errors));
   }
   return all.errors == 0 ? 0 : 1;
 }

@@ -58,17 +58,14 @@ int run_purge(const PurgeFlags& flags) {
       return 2;
     }
   }
-  if (Status<Errors> s = apply_env([](const char* name) { return std::getenv(name); }, config);
-      !s) {
+  if (Status<Errors> s = apply_env([](const char* name) { return std::getenv(name); }, config); !s) {
     print_errors(s.error(), false);
     return 2;
   }
   if (flags.data_dir) config.data_dir = *flags.data_dir;
   if (flags.retention_days > 0) config.cases.retention_days = flags.retention_days;
   if (config.data_dir.empty()) {
-    print_errors(
-        {Error("purge.no_data_dir", "purge needs a data directory (--data-dir or data_dir:)")},
-        false);
+    print_errors({Error("purge.no_data_dir", "purge needs a data directory (--data-dir or data_dir:)")}, false);
     return 2;
   }
   const auto file = config.data_dir / "cases.db";
@@ -83,9 +80,9 @@ int run_purge(const PurgeFlags& flags) {
     print_errors({store.error()}, false);
     return 2;
   }
-  const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                          std::chrono::system_clock::now().time_since_epoch())
-                          .count();
+  const int64_t now =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
   const int64_t cutoff = now - int64_t{config.cases.retention_days} * 24 * 3600 * 1000;
   Result<std::vector<cases::CaseSummary>> gone = (*store)->purge(cutoff, flags.dry_run);
   if (!gone) {
@@ -93,9 +90,9 @@ int run_purge(const PurgeFlags& flags) {
     return 2;
   }
   for (const cases::CaseSummary& c : *gone) {
-    std::cout << (flags.dry_run ? "would purge " : "purged ") << c.id << " conversation "
-              << c.conversation_id << " " << cases::to_string(c.status) << " closed "
-              << format_rfc3339(c.closed_ms) << " " << c.message_count << " message(s)\n";
+    std::cout << (flags.dry_run ? "would purge " : "purged ") << c.id << " conversation " << c.conversation_id << " "
+              << cases::to_string(c.status) << " closed " << format_rfc3339(c.closed_ms) << " " << c.message_count
+              << " message(s)\n";
   }
   std::cout << gone->size() << " case(s) closed before " << format_rfc3339(cutoff) << " ("
             << config.cases.retention_days << " days)"
@@ -106,22 +103,18 @@ int run_purge(const PurgeFlags& flags) {
 }  // namespace
 
 void register_cases(CLI::App& app) {
-  CLI::App* exp =
-      app.add_subcommand("export", "Work with evidence bundles (GET /v1/cases/{id}/export)");
+  CLI::App* exp = app.add_subcommand("export", "Work with evidence bundles (GET /v1/cases/{id}/export)");
   exp->require_subcommand(1);
   auto file = std::make_shared<std::string>();
-  CLI::App* verify = exp->add_subcommand(
-      "verify", "Check a bundle's hash chain; exit 0 intact, 1 broken, 2 unreadable");
+  CLI::App* verify =
+      exp->add_subcommand("verify", "Check a bundle's hash chain; exit 0 intact, 1 broken, 2 unreadable");
   verify->add_option("FILE", *file, "The bundle (JSON)")->required();
   verify->callback([file] { throw CLI::RuntimeError(run_verify(*file)); });
 
   auto flags = std::make_shared<PurgeFlags>();
-  CLI::App* purge =
-      app.add_subcommand("purge", "Remove closed cases past the retention (cases.retention_days)");
-  purge->add_option("--config", flags->config_file,
-                    "The serve config (data_dir, cases.retention_days)");
-  purge->add_option("--data-dir", flags->data_dir,
-                    "Data folder holding cases.db (default ./vigil-data)");
+  CLI::App* purge = app.add_subcommand("purge", "Remove closed cases past the retention (cases.retention_days)");
+  purge->add_option("--config", flags->config_file, "The serve config (data_dir, cases.retention_days)");
+  purge->add_option("--data-dir", flags->data_dir, "Data folder holding cases.db (default ./vigil-data)");
   purge->add_option("--retention-days", flags->retention_days, "Override cases.retention_days")
       ->check(CLI::PositiveNumber);
   purge->add_flag("--dry-run", flags->dry_run, "List what would be purged; change nothing");

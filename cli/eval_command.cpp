@@ -68,9 +68,8 @@ struct Label {
 struct ConvResult {
   uint64_t messages = 0;
   Level max_level = Level::kNone;
-  std::array<uint64_t, 4>
-      first_at{};  // 1-based message index of the first verdict at each level, 0 never
-  std::string suspect_at_review;  // suspect of the first verdict at review or above
+  std::array<uint64_t, 4> first_at{};  // 1-based message index of the first verdict at each level, 0 never
+  std::string suspect_at_review;       // suspect of the first verdict at review or above
   // --sweep, per candidate threshold: first message with risk >= it (or urgent), 0 never,
   // and the suspect then.
   std::vector<uint64_t> sweep_first;
@@ -87,9 +86,7 @@ Status<> read_labels(const std::string& path, std::unordered_map<std::string, La
   if (!in) return Error("eval.labels", "cannot read the labels file").at(path);
   json j = json::parse(in, nullptr, false);
   if (j.is_discarded() || !j.is_object())
-    return Error("eval.labels",
-                 "labels must be a JSON object {conversation_id: {label, predator_ids}}")
-        .at(path);
+    return Error("eval.labels", "labels must be a JSON object {conversation_id: {label, predator_ids}}").at(path);
   for (const auto& [id, v] : j.items()) {
     if (!v.is_object() || !v.contains("label") || !v["label"].is_number_integer())
       return Error("eval.labels", "each label needs \"label\": 0 or 1").at(path).for_field(id);
@@ -99,9 +96,7 @@ Status<> read_labels(const std::string& path, std::unordered_map<std::string, La
       for (const auto& p : v["predator_ids"])
         if (p.is_string()) l.predators.insert(p.get<std::string>());
     if (!out.emplace(id, std::move(l)).second)
-      return Error("eval.labels", "conversation id labelled twice (in two labels files)")
-          .at(path)
-          .for_field(id);
+      return Error("eval.labels", "conversation id labelled twice (in two labels files)").at(path).for_field(id);
   }
   return {};
 }
@@ -120,14 +115,10 @@ json prf(uint64_t tp, uint64_t fp, uint64_t fn, uint64_t negatives) {
   const double p = tp + fp ? double(tp) / double(tp + fp) : 0;
   const double r = tp + fn ? double(tp) / double(tp + fn) : 0;
   auto fbeta = [&](double b) { return p + r > 0 ? (1 + b * b) * p * r / (b * b * p + r) : 0.0; };
-  return {{"tp", tp},
-          {"fp", fp},
-          {"fn", fn},
-          {"precision", p},
-          {"recall", r},
-          {"f1", fbeta(1)},
-          {"f0_5", fbeta(0.5)},
-          {"negatives_flagged", negatives ? double(fp) / double(negatives) : 0.0}};
+  return {{"tp", tp},           {"fp", fp},
+          {"fn", fn},           {"precision", p},
+          {"recall", r},        {"f1", fbeta(1)},
+          {"f0_5", fbeta(0.5)}, {"negatives_flagged", negatives ? double(fp) / double(negatives) : 0.0}};
 }
 
 class Progress {
@@ -140,8 +131,7 @@ class Progress {
       const double share = total ? std::min(1.0, double(in_.bytes_read()) / double(total)) : 0;
       const int width = 40, filled = static_cast<int>(share * width);
       std::fprintf(stderr, "\r[%s%s] %3.0f%% %llu messages", std::string(filled, '#').c_str(),
-                   std::string(width - filled, ' ').c_str(), share * 100,
-                   static_cast<unsigned long long>(messages));
+                   std::string(width - filled, ' ').c_str(), share * 100, static_cast<unsigned long long>(messages));
     } else if (messages % kProgressEvery == 0) {
       std::fprintf(stderr, "eval: %llu messages\n", static_cast<unsigned long long>(messages));
     }
@@ -159,7 +149,7 @@ class Progress {
 struct SweepRow {
   double threshold = 0;
   uint64_t tp = 0, fp = 0, fn = 0;
-  uint64_t right = 0;  // flagged positives whose suspect is a labelled predator (or no ids given)
+  uint64_t right = 0;        // flagged positives whose suspect is a labelled predator (or no ids given)
   std::vector<double> read;  // share read before the flag, for those `right` ones
 };
 
@@ -183,15 +173,13 @@ void print_sweep(const json& rows, uint64_t positives, uint64_t negatives) {
       "counts at "
       "every threshold)\n",
       static_cast<unsigned long long>(positives), static_cast<unsigned long long>(negatives));
-  std::printf("%9s %6s %6s %6s %9s %7s %13s %11s %10s\n", "threshold", "tp", "fp", "fn",
-              "precision", "recall", "right_suspect", "median_read", "neg.flag%");
+  std::printf("%9s %6s %6s %6s %9s %7s %13s %11s %10s\n", "threshold", "tp", "fp", "fn", "precision", "recall",
+              "right_suspect", "median_read", "neg.flag%");
   for (const json& r : rows)
-    std::printf("%9.1f %6llu %6llu %6llu %9.3f %7.3f %13.3f %11.3f %9.3f%%\n",
-                r["threshold"].get<double>(), r["tp"].get<unsigned long long>(),
-                r["fp"].get<unsigned long long>(), r["fn"].get<unsigned long long>(),
-                r["precision"].get<double>(), r["recall"].get<double>(),
-                r["recall_right_suspect"].get<double>(), r["median_read"].get<double>(),
-                100 * r["negatives_flagged"].get<double>());
+    std::printf("%9.1f %6llu %6llu %6llu %9.3f %7.3f %13.3f %11.3f %9.3f%%\n", r["threshold"].get<double>(),
+                r["tp"].get<unsigned long long>(), r["fp"].get<unsigned long long>(), r["fn"].get<unsigned long long>(),
+                r["precision"].get<double>(), r["recall"].get<double>(), r["recall_right_suspect"].get<double>(),
+                r["median_read"].get<double>(), 100 * r["negatives_flagged"].get<double>());
 }
 
 int run_eval(const EvalArgs& a) {
@@ -255,13 +243,11 @@ int run_eval(const EvalArgs& a) {
     }
     progress.done();
   }
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
   // Per conversation, at each level: flagged = reached it.
   std::array<uint64_t, 4> tp{}, fp{}, fn{};
-  uint64_t unlabelled = 0, positives = 0, negatives = 0, right_sender = 0,
-           flagged_with_predators = 0;
+  uint64_t unlabelled = 0, positives = 0, negatives = 0, right_sender = 0, flagged_with_predators = 0;
   std::vector<double> read_share, read_share_watch;
   std::vector<SweepRow> sweep(thresholds.size());
   for (size_t t = 0; t < thresholds.size(); ++t) sweep[t].threshold = thresholds[t];
@@ -283,8 +269,7 @@ int run_eval(const EvalArgs& a) {
         ++fn[lv];
     }
     const int review = static_cast<int>(Level::kReview), watch = static_cast<int>(Level::kWatch);
-    if (l.label && c.first_at[watch])
-      read_share_watch.push_back(double(c.first_at[watch]) / double(c.messages));
+    if (l.label && c.first_at[watch]) read_share_watch.push_back(double(c.first_at[watch]) / double(c.messages));
     if (l.label && c.first_at[review]) {
       read_share.push_back(double(c.first_at[review]) / double(c.messages));
       if (!l.predators.empty()) {
@@ -311,34 +296,31 @@ int run_eval(const EvalArgs& a) {
     }
   }
   json levels = json::object();
-  for (int lv = 1; lv < 4; ++lv)
-    levels[to_string(static_cast<Level>(lv))] = prf(tp[lv], fp[lv], fn[lv], negatives);
-  json out = {
-      {"messages", messages},
-      {"skipped_lines", bad},
-      {"conversations", convs.size()},
-      {"labelled_positive", positives},
-      {"labelled_negative", negatives},
-      {"unlabelled", unlabelled},
-      {"review", levels["review"]},
-      {"levels", levels},
-      {"read_before_watch",
-       {{"flagged_positives", read_share_watch.size()},
-        {"median", quantile(read_share_watch, 0.5)},
-        {"p90", quantile(read_share_watch, 0.9)}}},
-      {"read_before_review",
-       {{"flagged_positives", read_share.size()},
-        {"median", quantile(read_share, 0.5)},
-        {"p90", quantile(read_share, 0.9)}}},
-      {"suspect_is_labelled_predator",
-       {{"flagged_positives_with_predator_ids", flagged_with_predators},
-        {"right", right_sender},
-        {"share",
-         flagged_with_predators ? double(right_sender) / double(flagged_with_predators) : 0.0}}},
-      {"hits_by_stage", stage_hits},
-      {"seconds", seconds},
-      {"messages_per_second", seconds > 0 ? double(messages) / seconds : 0.0},
-      {"rules_version", (*engine)->rules()->version()}};
+  for (int lv = 1; lv < 4; ++lv) levels[to_string(static_cast<Level>(lv))] = prf(tp[lv], fp[lv], fn[lv], negatives);
+  json out = {{"messages", messages},
+              {"skipped_lines", bad},
+              {"conversations", convs.size()},
+              {"labelled_positive", positives},
+              {"labelled_negative", negatives},
+              {"unlabelled", unlabelled},
+              {"review", levels["review"]},
+              {"levels", levels},
+              {"read_before_watch",
+               {{"flagged_positives", read_share_watch.size()},
+                {"median", quantile(read_share_watch, 0.5)},
+                {"p90", quantile(read_share_watch, 0.9)}}},
+              {"read_before_review",
+               {{"flagged_positives", read_share.size()},
+                {"median", quantile(read_share, 0.5)},
+                {"p90", quantile(read_share, 0.9)}}},
+              {"suspect_is_labelled_predator",
+               {{"flagged_positives_with_predator_ids", flagged_with_predators},
+                {"right", right_sender},
+                {"share", flagged_with_predators ? double(right_sender) / double(flagged_with_predators) : 0.0}}},
+              {"hits_by_stage", stage_hits},
+              {"seconds", seconds},
+              {"messages_per_second", seconds > 0 ? double(messages) / seconds : 0.0},
+              {"rules_version", (*engine)->rules()->version()}};
   if (a.sweep) out["sweep"] = sweep_json(sweep, positives, negatives);
   if (a.json) {
     std::cout << dump_json(out, 2) << "\n";
@@ -350,29 +332,23 @@ int run_eval(const EvalArgs& a) {
       static_cast<unsigned long long>(messages), static_cast<unsigned long long>(bad), convs.size(),
       static_cast<unsigned long long>(positives), static_cast<unsigned long long>(negatives),
       static_cast<unsigned long long>(unlabelled));
-  std::printf("%-8s %6s %6s %6s %9s %7s %6s %6s %10s\n", "level", "tp", "fp", "fn", "precision",
-              "recall", "f1", "f0.5", "neg.flag%");
+  std::printf("%-8s %6s %6s %6s %9s %7s %6s %6s %10s\n", "level", "tp", "fp", "fn", "precision", "recall", "f1", "f0.5",
+              "neg.flag%");
   for (int lv = 1; lv < 4; ++lv) {
     const json& p = levels[to_string(static_cast<Level>(lv))];
-    std::printf("%-8s %6llu %6llu %6llu %9.3f %7.3f %6.3f %6.3f %9.2f%%\n",
-                to_string(static_cast<Level>(lv)), static_cast<unsigned long long>(tp[lv]),
-                static_cast<unsigned long long>(fp[lv]), static_cast<unsigned long long>(fn[lv]),
-                p["precision"].get<double>(), p["recall"].get<double>(), p["f1"].get<double>(),
-                p["f0_5"].get<double>(), 100 * p["negatives_flagged"].get<double>());
+    std::printf("%-8s %6llu %6llu %6llu %9.3f %7.3f %6.3f %6.3f %9.2f%%\n", to_string(static_cast<Level>(lv)),
+                static_cast<unsigned long long>(tp[lv]), static_cast<unsigned long long>(fp[lv]),
+                static_cast<unsigned long long>(fn[lv]), p["precision"].get<double>(), p["recall"].get<double>(),
+                p["f1"].get<double>(), p["f0_5"].get<double>(), 100 * p["negatives_flagged"].get<double>());
   }
-  std::printf(
-      "read before the first watch verdict (flagged positives: %zu): median %.1f%%, p90 %.1f%%\n",
-      read_share_watch.size(), 100 * quantile(read_share_watch, 0.5),
-      100 * quantile(read_share_watch, 0.9));
-  std::printf(
-      "read before the first review verdict (flagged positives: %zu): median %.1f%%, p90 %.1f%%\n",
-      read_share.size(), 100 * quantile(read_share, 0.5), 100 * quantile(read_share, 0.9));
-  std::printf("suspect is the labelled predator: %llu of %llu\n",
-              static_cast<unsigned long long>(right_sender),
+  std::printf("read before the first watch verdict (flagged positives: %zu): median %.1f%%, p90 %.1f%%\n",
+              read_share_watch.size(), 100 * quantile(read_share_watch, 0.5), 100 * quantile(read_share_watch, 0.9));
+  std::printf("read before the first review verdict (flagged positives: %zu): median %.1f%%, p90 %.1f%%\n",
+              read_share.size(), 100 * quantile(read_share, 0.5), 100 * quantile(read_share, 0.9));
+  std::printf("suspect is the labelled predator: %llu of %llu\n", static_cast<unsigned long long>(right_sender),
               static_cast<unsigned long long>(flagged_with_predators));
   std::printf("hits by stage:");
-  for (const auto& [stage, n] : stage_hits)
-    std::printf(" %s=%llu", stage.c_str(), static_cast<unsigned long long>(n));
+  for (const auto& [stage, n] : stage_hits) std::printf(" %s=%llu", stage.c_str(), static_cast<unsigned long long>(n));
   std::printf("\n%.0f messages/s (%.2f s)\n", out["messages_per_second"].get<double>(), seconds);
   if (a.sweep) print_sweep(out["sweep"], positives, negatives);
   return 0;
@@ -382,11 +358,9 @@ int run_eval(const EvalArgs& a) {
 
 void register_eval(CLI::App& app) {
   auto a = std::make_shared<EvalArgs>();
-  CLI::App* cmd = app.add_subcommand(
-      "eval", "Score a labelled JSONL corpus and report precision, recall and timing");
+  CLI::App* cmd = app.add_subcommand("eval", "Score a labelled JSONL corpus and report precision, recall and timing");
   add_rules_option(*cmd, a->rules);
-  cmd->add_option("FILE", a->inputs,
-                  "Messages, one JSON object per line (- for stdin); several are read in turn")
+  cmd->add_option("FILE", a->inputs, "Messages, one JSON object per line (- for stdin); several are read in turn")
       ->required();
   cmd->add_option("--labels", a->labels,
                   "LABELS.json: {conversation_id: {label: 0|1, predator_ids: [...]}}; repeat to "
@@ -397,8 +371,7 @@ void register_eval(CLI::App& app) {
   cmd->add_flag("--sweep", a->sweep,
                 "Also report, per candidate review threshold: precision, recall, recall with the "
                 "right suspect, median share read before the flag, negatives flagged");
-  cmd->add_option("--thresholds", a->thresholds,
-                  "Review thresholds for --sweep (risk 0-100; default 20,25,...,95)")
+  cmd->add_option("--thresholds", a->thresholds, "Review thresholds for --sweep (risk 0-100; default 20,25,...,95)")
       ->delimiter(',')
       ->allow_extra_args(false)
       ->check(CLI::Range(0.0, 100.0));

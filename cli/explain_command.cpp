@@ -47,7 +47,8 @@ nlohmann::json explain_json(const RuleSet& rules, const NormalizedText& text, co
     out_hits.push_back(
         {{"rule", rule.id}, {"stage", rule.stage}, {"start", h.start}, {"end", h.end}, {"captures", captures}});
   }
-  return {{"normalized", text.text}, {"transforms", transforms}, {"hits", out_hits}, {"rules_version", rules.version()}};
+  return {
+      {"normalized", text.text}, {"transforms", transforms}, {"hits", out_hits}, {"rules_version", rules.version()}};
 }
 
 void explain_text(const RuleSet& rules, std::string_view original, const NormalizedText& text, const HitList& hits) {

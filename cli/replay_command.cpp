@@ -9,9 +9,9 @@
 
 #include "cli/cli_common.h"
 #include "cli/commands.h"
-#include "plugin/engine/message_stream.h"
 #include "plugin/engine/engine.h"
 #include "plugin/engine/message_json.h"
+#include "plugin/engine/message_stream.h"
 #include "plugin/scoring/explanation.h"
 
 namespace vigil::cli {

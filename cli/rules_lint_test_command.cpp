@@ -19,7 +19,7 @@ namespace {
 struct RulesArgs {
   std::string rules_dir;   // --rules, or its default
   std::string positional;  // DIR, wins over --rules
-  std::string cache_dir;  // --cache, or $VIGIL_CACHE_DIR
+  std::string cache_dir;   // --cache, or $VIGIL_CACHE_DIR
   bool json = false;
 };
 
@@ -69,8 +69,8 @@ int print_test_report(const RuleSet& rules, const ExampleReport& report, bool js
               << "\n";
   } else {
     std::cerr << to_text(report.errors);
-    std::cout << report.rules.size() << " rules: " << report.rules.size() - failed_rules << " passed, "
-              << failed_rules << " failed (rules_version " << rules.version() << ")\n";
+    std::cout << report.rules.size() << " rules: " << report.rules.size() - failed_rules << " passed, " << failed_rules
+              << " failed (rules_version " << rules.version() << ")\n";
   }
   return report.ok() ? 0 : 1;
 }

@@ -46,9 +46,7 @@ Result<RuleId> parse_id(const std::string& id) {
   static const std::regex kId("([a-z][a-z-]{0,9})\\.([a-z_]+)\\.([a-z0-9_]+)");
   std::smatch m;
   if (!std::regex_match(id, m, kId)) {
-    return Error(
-               "cli.bad_rule_id",
-               "a rule id is <language>.<stage>.<name> in lower case, e.g. en.secrecy.delete_chat")
+    return Error("cli.bad_rule_id", "a rule id is <language>.<stage>.<name> in lower case, e.g. en.secrecy.delete_chat")
         .for_field("ID");
   }
   return RuleId{m[1], m[2], m[3]};
@@ -62,8 +60,7 @@ Result<std::vector<std::string>> read_stages(const fs::path& dir) {
     YAML::Node root = YAML::LoadFile(path.string());
     for (const YAML::Node& s : root["stages"]) names.push_back(s["name"].as<std::string>());
   } catch (const YAML::Exception& e) {
-    return Error("cli.bad_stages", std::string("cannot read the stage list: ") + e.what())
-        .at(path.string());
+    return Error("cli.bad_stages", std::string("cannot read the stage list: ") + e.what()).at(path.string());
   }
   names.push_back(kAgeSignalStage);
   return names;
@@ -72,8 +69,8 @@ Result<std::vector<std::string>> read_stages(const fs::path& dir) {
 // Whether any pack under `dir` already defines `id` (a text search for "id: <id>").
 bool id_exists(const fs::path& dir, const std::string& id) {
   std::error_code ec;
-  for (auto it = fs::recursive_directory_iterator(dir, ec);
-       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+  for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::recursive_directory_iterator();
+       it.increment(ec)) {
     if (!it->is_regular_file() || it->path().extension() != ".yaml") continue;
     std::ifstream in(it->path());
     std::string line;
@@ -104,8 +101,7 @@ std::string scaffold(const std::string& id, const std::string& stage) {
       << "    patterns:\n"
       << "      # Normalised text: lower case, no \\b next to Chinese characters, informal\n"
       << "      # spellings (u, ur, r, rn, wanna), lists with {{name}}.\n"
-      << "      - regex: '\\btodo_replace_this_pattern\\b" << (age ? "\\s+(?P<age>\\d{1,2})" : "")
-      << "'\n"
+      << "      - regex: '\\btodo_replace_this_pattern\\b" << (age ? "\\s+(?P<age>\\d{1,2})" : "") << "'\n"
       << "    # unless:\n"
       << "    #   - regex: 'a near miss that must veto the rule in the same message'\n"
       << "    examples:\n"
@@ -122,8 +118,7 @@ bool rules_is_last_key(const std::string& text) {
   std::istringstream in(text);
   std::string line, last_key;
   while (std::getline(in, line)) {
-    if (line.empty() || line[0] == ' ' || line[0] == '#' || line[0] == '-' || line[0] == '\t')
-      continue;
+    if (line.empty() || line[0] == ' ' || line[0] == '#' || line[0] == '-' || line[0] == '\t') continue;
     last_key = line.substr(0, line.find(':'));
   }
   return last_key == "rules";
@@ -137,22 +132,19 @@ int fail(const Error& error) {
 int run_new(const NewArgs& args) {
   auto id = parse_id(args.id);
   if (!id) return fail(id.error());
-  std::string stage =
-      args.stage.empty() ? (id->stage == "age" ? kAgeSignalStage : id->stage) : args.stage;
+  std::string stage = args.stage.empty() ? (id->stage == "age" ? kAgeSignalStage : id->stage) : args.stage;
   const fs::path dir(args.rules_dir);
   auto stages = read_stages(dir);
   if (!stages) return fail(stages.error());
   if (std::find(stages->begin(), stages->end(), stage) == stages->end()) {
     std::string known;
     for (const auto& s : *stages) known += (known.empty() ? "" : ", ") + s;
-    return fail(Error("cli.unknown_stage",
-                      "unknown stage '" + stage + "'; use one of: " + known + " (or pass --stage)")
+    return fail(Error("cli.unknown_stage", "unknown stage '" + stage + "'; use one of: " + known + " (or pass --stage)")
                     .for_field("--stage"));
   }
   if (id_exists(dir, args.id)) {
     return fail(
-        Error("cli.duplicate_rule_id", "a rule with this id already exists under " + dir.string())
-            .for_rule(args.id));
+        Error("cli.duplicate_rule_id", "a rule with this id already exists under " + dir.string()).for_rule(args.id));
   }
   const std::string rule = scaffold(args.id, stage);
   const std::string note =
@@ -166,33 +158,28 @@ int run_new(const NewArgs& args) {
     std::cerr << note;
     return 0;
   }
-  const fs::path file =
-      dir / id->language / ((stage == kAgeSignalStage ? std::string("age") : stage) + ".yaml");
+  const fs::path file = dir / id->language / ((stage == kAgeSignalStage ? std::string("age") : stage) + ".yaml");
   std::string existing;
   if (fs::exists(file)) {
     std::ifstream in(file, std::ios::binary);
     existing.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
     if (!rules_is_last_key(existing)) {
       std::cout << rule;
-      std::cerr << file.string()
-                << " does not end with its `rules:` list; paste the rule above into it.\n"
-                << note;
+      std::cerr << file.string() << " does not end with its `rules:` list; paste the rule above into it.\n" << note;
       return 0;
     }
   } else {
     std::error_code ec;
     fs::create_directories(file.parent_path(), ec);
-    existing = "# " + id->language + ", stage `" + stage +
-               "`: TODO say what this pack covers.\npack: " + id->language + "-" + stage +
-               "\nlanguage: " + id->language + "\nrules:\n";
+    existing = "# " + id->language + ", stage `" + stage + "`: TODO say what this pack covers.\npack: " + id->language +
+               "-" + stage + "\nlanguage: " + id->language + "\nrules:\n";
   }
   std::ofstream out(file, std::ios::binary | std::ios::trunc);
   out << existing;
   if (!existing.empty() && existing.back() != '\n') out << "\n";
   out << (existing.empty() || existing.ends_with("rules:\n") ? "" : "\n") << rule;
   if (!out) {
-    return fail(Error("cli.cannot_write", "cannot write the pack file; check permissions")
-                    .at(file.string()));
+    return fail(Error("cli.cannot_write", "cannot write the pack file; check permissions").at(file.string()));
   }
   std::cout << "added " << args.id << " (stage " << stage << ") to " << file.string() << "\n";
   std::cerr << note;
@@ -203,14 +190,11 @@ int run_new(const NewArgs& args) {
 
 void register_rules_new(CLI::App& rules) {
   auto args = std::make_shared<NewArgs>();
-  CLI::App* cmd =
-      rules.add_subcommand("new", "Scaffold a rule (shadow, placeholder examples) in its pack");
+  CLI::App* cmd = rules.add_subcommand("new", "Scaffold a rule (shadow, placeholder examples) in its pack");
   add_rules_option(*cmd, args->rules_dir);
-  cmd->add_option("--stage", args->stage,
-                  "Stage of the rule (default: from the id; `age` means age_signal)");
+  cmd->add_option("--stage", args->stage, "Stage of the rule (default: from the id; `age` means age_signal)");
   cmd->add_flag("--print", args->print, "Print the rule instead of appending it to the pack file");
-  cmd->add_option("ID", args->id, "Rule id <language>.<stage>.<name>, e.g. en.secrecy.delete_chat")
-      ->required();
+  cmd->add_option("ID", args->id, "Rule id <language>.<stage>.<name>, e.g. en.secrecy.delete_chat")->required();
   cmd->footer(
       "The rule is appended to <rules>/<language>/<stage>.yaml (age_signal: age.yaml), created if\n"
       "missing. Its placeholder examples fail `vigil rules test` until they are replaced.");

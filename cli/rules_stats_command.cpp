@@ -72,8 +72,7 @@ std::string clip(std::string_view s) {
 // file cannot be opened.
 class CorpusScanner {
  public:
-  CorpusScanner(const Normalizer& normalizer, std::shared_ptr<const RuleSet> rules,
-                size_t max_examples)
+  CorpusScanner(const Normalizer& normalizer, std::shared_ptr<const RuleSet> rules, size_t max_examples)
       : normalizer_(normalizer),
         matcher_(rules),
         rules_(std::move(rules)),
@@ -97,20 +96,16 @@ class CorpusScanner {
       std::string text;
       if (!read_text(line, text)) {
         if (++totals.bad_lines <= kMaxReportedBadLines) {
-          std::cerr << path << ":" << line_no
-                    << ": skipped: not a JSON object with a string \"text\"\n";
+          std::cerr << path << ":" << line_no << ": skipped: not a JSON object with a string \"text\"\n";
         }
         continue;
       }
       count(text, totals);
       if (progress_ && totals.messages % kProgressEvery == 0) {
-        std::cerr << "\r" << path << ": " << line_no << " lines, " << totals.messages << " messages"
-                  << std::flush;
+        std::cerr << "\r" << path << ": " << line_no << " lines, " << totals.messages << " messages" << std::flush;
       }
     }
-    if (progress_)
-      std::cerr << "\r" << path << ": " << line_no << " lines, " << totals.messages
-                << " messages\n";
+    if (progress_) std::cerr << "\r" << path << ": " << line_no << " lines, " << totals.messages << " messages\n";
     return true;
   }
 
@@ -168,8 +163,7 @@ std::vector<uint32_t> ranked(const RuleSet& rules, const Totals& totals) {
   std::vector<uint32_t> order(rules.rules().size());
   for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
   std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
-    if (totals.rules[a].hits != totals.rules[b].hits)
-      return totals.rules[a].hits > totals.rules[b].hits;
+    if (totals.rules[a].hits != totals.rules[b].hits) return totals.rules[a].hits > totals.rules[b].hits;
     return rules.rules()[a].id < rules.rules()[b].id;
   });
   return order;
@@ -203,15 +197,15 @@ void print_json(const RuleSet& rules, const StatsArgs& args, const Totals& total
 }
 
 void print_text(const RuleSet& rules, const Totals& totals) {
-  std::cout << totals.messages << " messages, " << rules.rules().size() << " rules (rules_version "
-            << rules.version() << ")";
+  std::cout << totals.messages << " messages, " << rules.rules().size() << " rules (rules_version " << rules.version()
+            << ")";
   if (totals.bad_lines > 0) std::cout << ", " << totals.bad_lines << " malformed lines skipped";
   std::cout << "\n"
-            << "messages with a stage hit: " << totals.with_hits << " (" << std::fixed
-            << std::setprecision(3) << 100.0 * share(totals.with_hits, totals.messages)
-            << "%), with an age_signal: " << totals.with_age << "\n\n";
-  std::cout << std::setw(8) << "hits" << std::setw(10) << "per_10k" << std::setw(9) << "share%"
-            << std::setw(8) << "weight"
+            << "messages with a stage hit: " << totals.with_hits << " (" << std::fixed << std::setprecision(3)
+            << 100.0 * share(totals.with_hits, totals.messages) << "%), with an age_signal: " << totals.with_age
+            << "\n\n";
+  std::cout << std::setw(8) << "hits" << std::setw(10) << "per_10k" << std::setw(9) << "share%" << std::setw(8)
+            << "weight"
             << "  rule\n";
   size_t silent = 0;
   for (uint32_t i : ranked(rules, totals)) {
@@ -222,10 +216,9 @@ void print_text(const RuleSet& rules, const Totals& totals) {
       continue;
     }
     const double s = share(c.hits, totals.messages);
-    std::cout << std::setw(8) << c.hits << std::setw(10) << std::setprecision(2)
-              << per_10k(c.hits, totals.messages) << std::setw(9) << std::setprecision(3)
-              << 100.0 * s << std::setw(8) << std::setprecision(2) << rule.weight << "  " << rule.id
-              << (s > kNoisyShare ? "  [fires in > 1% of messages]" : "") << "\n";
+    std::cout << std::setw(8) << c.hits << std::setw(10) << std::setprecision(2) << per_10k(c.hits, totals.messages)
+              << std::setw(9) << std::setprecision(3) << 100.0 * s << std::setw(8) << std::setprecision(2)
+              << rule.weight << "  " << rule.id << (s > kNoisyShare ? "  [fires in > 1% of messages]" : "") << "\n";
     for (const std::string& e : c.examples) {
       nlohmann::json quoted = e;  // JSON quoting keeps control characters visible
       std::cout << std::setw(37) << "" << dump_json(quoted) << "\n";
@@ -253,9 +246,7 @@ int run_stats(const StatsArgs& args) {
   CorpusScanner scanner(*normalizer.value(), rules, args.examples);
   for (const std::string& path : args.corpora) {
     if (!scanner.scan(path, totals)) {
-      print_errors(
-          {Error("cli.cannot_open", "cannot open the corpus file; check the path").at(path)},
-          args.json);
+      print_errors({Error("cli.cannot_open", "cannot open the corpus file; check the path").at(path)}, args.json);
       return 1;
     }
   }
@@ -276,8 +267,7 @@ void register_rules_stats(CLI::App& rules) {
                                        "messages, share of messages, example spans)");
   add_rules_option(*cmd, args->rules_dir);
   cmd->add_flag("--json", args->json, "Print the report as JSON on stdout");
-  cmd->add_option("--examples", args->examples, "Example spans kept per rule (default 3)")
-      ->check(CLI::Range(0, 100));
+  cmd->add_option("--examples", args->examples, "Example spans kept per rule (default 3)")->check(CLI::Range(0, 100));
   cmd->add_option("corpora", args->corpora,
                   "JSONL files, one message a line with a string \"text\" (\"-\" reads stdin)")
       ->required();

@@ -78,12 +78,15 @@ int run_serve(const ServeFlags& flags) {
 void register_serve(CLI::App& app) {
   auto flags = std::make_shared<ServeFlags>();
   CLI::App* cmd = app.add_subcommand("serve", "Run the sidecar: HTTP and WebSocket API on one port");
-  cmd->add_option("--config", flags->config_file, "YAML config file (keys: listen, rules, data_dir, threads, tokens, limits, log)");
+  cmd->add_option("--config", flags->config_file,
+                  "YAML config file (keys: listen, rules, data_dir, threads, tokens, limits, log)");
   cmd->add_option("--listen", flags->listen, "HOST:PORT to listen on (default 127.0.0.1:8080; port 0 picks one)");
-  cmd->add_option("--data-dir", flags->data_dir, "Scorer state folder (default ./vigil-data; \"\" keeps state in memory)");
+  cmd->add_option("--data-dir", flags->data_dir,
+                  "Scorer state folder (default ./vigil-data; \"\" keeps state in memory)");
   cmd->add_option("--rules", flags->rules, "Rule pack folder (default: $VIGIL_RULES, else ./rules)");
-  cmd->add_option("--threads", flags->threads, "io threads (default: one per core)")
-      ->each([flags](const std::string&) { flags->threads_set = true; });
+  cmd->add_option("--threads", flags->threads, "io threads (default: one per core)")->each([flags](const std::string&) {
+    flags->threads_set = true;
+  });
   cmd->add_flag("--check-config", flags->check_config, "Validate the configuration and exit 0 (ok) or 1");
   cmd->callback([flags] {
     int code = run_serve(*flags);

@@ -3,8 +3,8 @@
 #
 #   scripts/benign_report.sh [CORPORA_DIR]
 #
-# CORPORA_DIR holds <name>.messages.jsonl and <name>.labels.json (default: $VIGIL_CORPORA,
-# else ../shared/corpora/benign relative to the repository). For every corpus it runs
+# CORPORA_DIR holds <name>.messages.jsonl and <name>.labels.json (default: $VIGIL_CORPORA).
+# The corpora are not part of this repository. For every corpus it runs
 #   vigil rules stats   hits per rule per 10,000 messages, share, example spans
 #   vigil eval          conversations at watch/review/urgent (label 0: every flag is a false positive)
 # and ends with a summary against the targets: fewer than 1 in 200 benign conversations at
@@ -17,7 +17,11 @@
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-corpora="${1:-${VIGIL_CORPORA:-$repo/../shared/corpora/benign}}"
+corpora="${1:-${VIGIL_CORPORA:-}}"
+if [[ -z "$corpora" || ! -d "$corpora" ]]; then
+  echo "benign_report: give the folder of benign corpora (<name>.messages.jsonl + <name>.labels.json) as the argument or in VIGIL_CORPORA${corpora:+; not a folder: $corpora}" >&2
+  exit 2
+fi
 vigil="${VIGIL:-$repo/build/vigil}"
 rules="${VIGIL_RULES:-$repo/rules}"
 out="${OUT:-$(mktemp -d)}"

@@ -10,10 +10,9 @@ namespace vigil::server {
 constexpr size_t kMaxErrorMessageBytes = 4 * kMaxEchoBytes;
 
 nlohmann::json error_json(const Error& e) {
-  return {{"error",
-           {{"code", e.code},
-            {"message", clip_echo(e.message, kMaxErrorMessageBytes)},
-            {"field", clip_echo(e.field)}}}};
+  return {
+      {"error",
+       {{"code", e.code}, {"message", clip_echo(e.message, kMaxErrorMessageBytes)}, {"field", clip_echo(e.field)}}}};
 }
 
 Response error_response(unsigned status, const Error& e) {
@@ -27,8 +26,7 @@ Response error_response(unsigned status, const Error& e) {
 Response internal_error(const char* where) noexcept {
   try {
     log_event(spdlog::level::err, "internal_error", {{"where", where}});
-    Response r =
-        error_response(500, "server.internal_error", "the server failed on this request (logged)");
+    Response r = error_response(500, "server.internal_error", "the server failed on this request (logged)");
     r.close = true;
     return r;
   } catch (...) {

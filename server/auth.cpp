@@ -11,10 +11,14 @@ Scope scope_from_name(std::string_view name) {
 
 const char* scope_name(Scope scope) {
   switch (scope) {
-    case kScopeIngest: return "ingest";
-    case kScopeModerate: return "moderate";
-    case kScopeAdmin: return "admin";
-    default: return "none";
+    case kScopeIngest:
+      return "ingest";
+    case kScopeModerate:
+      return "moderate";
+    case kScopeAdmin:
+      return "admin";
+    default:
+      return "none";
   }
 }
 

@@ -26,8 +26,7 @@ class BodyBudget {
       if (n > limit_ - std::min(cur, limit_)) return false;
     } while (!used_.compare_exchange_weak(cur, cur + n, std::memory_order_relaxed));
     size_t peak = peak_.load(std::memory_order_relaxed);
-    while (cur + n > peak &&
-           !peak_.compare_exchange_weak(peak, cur + n, std::memory_order_relaxed)) {
+    while (cur + n > peak && !peak_.compare_exchange_weak(peak, cur + n, std::memory_order_relaxed)) {
     }
     return true;
   }

@@ -117,9 +117,8 @@ void CaseEventHub::poll() {
     if (baseline_) {
       changed = c.updated_ms >= since_ms_;
     } else {
-      changed = it == seen_.end() || it->second.version != s.version ||
-                it->second.messages != s.messages || it->second.status != s.status ||
-                it->second.level != s.level;
+      changed = it == seen_.end() || it->second.version != s.version || it->second.messages != s.messages ||
+                it->second.status != s.status || it->second.level != s.level;
     }
     if (changed) frames.push_back(event_frame(c, it == seen_.end() && c.opened_ms >= since_ms_));
     now.emplace(c.id, std::move(s));
@@ -157,9 +156,7 @@ void EventStream::start() {
 
 void EventStream::push(std::shared_ptr<const std::string> frame) {
   net::post(socket_.get_executor(),
-            [self = shared_from_this(), frame = std::move(frame)]() mutable {
-              self->enqueue(std::move(frame));
-            });
+            [self = shared_from_this(), frame = std::move(frame)]() mutable { self->enqueue(std::move(frame)); });
 }
 
 void EventStream::enqueue(std::shared_ptr<const std::string> frame) {
@@ -197,22 +194,20 @@ void EventStream::write_next() {
 
 // The client sends nothing after its request; a read that ends means it went away.
 void EventStream::read_next() {
-  socket_.async_read_some(net::buffer(read_buffer_),
-                          [self = shared_from_this()](boost::system::error_code ec, size_t) {
-                            if (ec) {
-                              self->close();
-                              return;
-                            }
-                            self->read_next();
-                          });
+  socket_.async_read_some(net::buffer(read_buffer_), [self = shared_from_this()](boost::system::error_code ec, size_t) {
+    if (ec) {
+      self->close();
+      return;
+    }
+    self->read_next();
+  });
 }
 
 void EventStream::arm_heartbeat() {
   heartbeat_.expires_after(kHeartbeatEvery);
   heartbeat_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
     if (ec || self->closed_) return;
-    if (self->writing_ &&
-        Clock::now() - self->write_started_ > self->ctx_.config.limits.write_timeout) {
+    if (self->writing_ && Clock::now() - self->write_started_ > self->ctx_.config.limits.write_timeout) {
       self->ctx_.metrics.error("events.slow_consumer");
       self->close();
       return;
@@ -249,9 +244,7 @@ Response handle_case_events(ServerContext& ctx, const Request&) {
     return r;
   }
   Response r;
-  r.takeover = [&ctx](tcp::socket socket) {
-    std::make_shared<EventStream>(std::move(socket), ctx)->start();
-  };
+  r.takeover = [&ctx](tcp::socket socket) { std::make_shared<EventStream>(std::move(socket), ctx)->start(); };
   return r;
 }
 

@@ -38,9 +38,13 @@ std::string_view trim(std::string_view s) {
 // "4MiB", "64KiB", "512", "1G": bytes.
 bool parse_size(std::string_view s, uint64_t& out) {
   s = trim(s);
-  static constexpr std::pair<std::string_view, uint64_t> kSuffixes[] = {
-      {"GiB", 1ull << 30}, {"MiB", 1ull << 20}, {"KiB", 1ull << 10},
-      {"G", 1ull << 30},   {"M", 1ull << 20},   {"K", 1ull << 10}, {"B", 1}};
+  static constexpr std::pair<std::string_view, uint64_t> kSuffixes[] = {{"GiB", 1ull << 30},
+                                                                        {"MiB", 1ull << 20},
+                                                                        {"KiB", 1ull << 10},
+                                                                        {"G", 1ull << 30},
+                                                                        {"M", 1ull << 20},
+                                                                        {"K", 1ull << 10},
+                                                                        {"B", 1}};
   for (auto [suffix, mult] : kSuffixes) {
     if (s.size() > suffix.size() && s.substr(s.size() - suffix.size()) == suffix) {
       uint64_t n = 0;
@@ -213,8 +217,9 @@ class YamlReader {
       if (!scalar(kv.second, "limits." + key, text)) continue;
       if (!set_limit(*field, text, limits)) {
         error(kv.second, "config.bad_value",
-              "limits." + key + (field->is_duration ? " must be a duration like 500ms or 10s"
-                                                    : " must be a positive size like 65536 or 64KiB"),
+              "limits." + key +
+                  (field->is_duration ? " must be a duration like 500ms or 10s"
+                                      : " must be a positive size like 65536 or 64KiB"),
               "limits." + key);
       }
     }
@@ -242,9 +247,10 @@ class YamlReader {
       std::string text;
       if (!scalar(kv.second, "state." + key, text)) continue;
       if (!set_state(*field, text, state)) {
-        error(kv.second, "config.bad_value",
-              "state." + key + (field->is_duration ? " must be a duration like 500ms or 1s" : " must be a size or count"),
-              "state." + key);
+        error(
+            kv.second, "config.bad_value",
+            "state." + key + (field->is_duration ? " must be a duration like 500ms or 1s" : " must be a size or count"),
+            "state." + key);
       }
     }
   }
@@ -258,15 +264,13 @@ class YamlReader {
       const std::string key = kv.first.Scalar();
       std::string text;
       if (key != "level" && key != "format" && key != "file") {
-        error(kv.first, "config.unknown_key", "unknown log key '" + key + "' (level, format, file)",
-              "log." + key);
+        error(kv.first, "config.unknown_key", "unknown log key '" + key + "' (level, format, file)", "log." + key);
         continue;
       }
       if (!scalar(kv.second, "log." + key, text)) continue;
       if (key == "level") {
         if (!parse_log_level(text)) {
-          error(kv.second, "config.bad_value", "log.level must be trace, debug, info, warn, error or off",
-                "log.level");
+          error(kv.second, "config.bad_value", "log.level must be trace, debug, info, warn, error or off", "log.level");
         }
         log.level = text;
       } else if (key == "format") {
@@ -350,8 +354,8 @@ Status<> parse_listen(std::string_view text, ServerConfig& config) {
   }
   uint64_t p = 0;
   if (host.empty() || !parse_u64(port, p) || p > 65535) {
-    return Error("config.bad_listen", "listen must read HOST:PORT with a port from 0 to 65535, not '" +
-                                          std::string(text) + "'");
+    return Error("config.bad_listen",
+                 "listen must read HOST:PORT with a port from 0 to 65535, not '" + std::string(text) + "'");
   }
   config.host = std::string(host);
   config.port = static_cast<uint16_t>(p);
@@ -406,9 +410,10 @@ Status<Errors> load_config_yaml(std::string_view yaml, const std::string& name, 
       } else if (key == "state") {
         r.read_state(kv.second, config.state);
       } else {
-        r.error(kv.first, "config.unknown_key",
-                "unknown key '" + key + "' (listen, rules, data_dir, threads, tokens, limits, log, cases, webhooks, state)",
-                key);
+        r.error(
+            kv.first, "config.unknown_key",
+            "unknown key '" + key + "' (listen, rules, data_dir, threads, tokens, limits, log, cases, webhooks, state)",
+            key);
       }
     }
   } catch (const YAML::Exception& e) {
@@ -477,13 +482,15 @@ Status<Errors> apply_env(const EnvLookup& getenv, ServerConfig& config) {
   for (const StateField& f : kStateFields) {
     const std::string name = env_name("VIGIL_STATE_", f.key);
     if (const char* v = env(name.c_str())) {
-      if (!set_state(f, v, config.state)) fail(name.c_str(), name + " is not a valid " + (f.is_duration ? "duration" : "size"));
+      if (!set_state(f, v, config.state))
+        fail(name.c_str(), name + " is not a valid " + (f.is_duration ? "duration" : "size"));
     }
   }
   for (const LimitField& f : kLimitFields) {
     const std::string name = env_name("VIGIL_LIMITS_", f.key);
     if (const char* v = env(name.c_str())) {
-      if (!set_limit(f, v, config.limits)) fail(name.c_str(), name + " is not a valid " + (f.is_duration ? "duration" : "size"));
+      if (!set_limit(f, v, config.limits))
+        fail(name.c_str(), name + " is not a valid " + (f.is_duration ? "duration" : "size"));
     }
   }
   if (!errors.empty()) return errors;
@@ -503,9 +510,9 @@ Status<Errors> validate(const ServerConfig& config) {
   if (config.host != "localhost") {
     boost::asio::ip::make_address(config.host, ec);
     if (ec) {
-      errors.push_back(Error("config.bad_listen", "listen host '" + config.host +
-                                                      "' is not an IP address (or localhost)")
-                           .for_field("listen"));
+      errors.push_back(
+          Error("config.bad_listen", "listen host '" + config.host + "' is not an IP address (or localhost)")
+              .for_field("listen"));
     }
   }
   for (size_t i = 0; i < config.tokens.size(); ++i) {
@@ -515,8 +522,8 @@ Status<Errors> validate(const ServerConfig& config) {
       errors.push_back(Error("config.bad_token", field + " has an empty token").for_field(field + ".token"));
     }
     if (t.scopes == kScopeNone) {
-      errors.push_back(Error("config.bad_token", field + " has no scope (ingest, moderate, admin)")
-                           .for_field(field + ".scopes"));
+      errors.push_back(
+          Error("config.bad_token", field + " has no scope (ingest, moderate, admin)").for_field(field + ".scopes"));
     }
     for (size_t j = 0; j < i; ++j) {
       if (!t.token.empty() && config.tokens[j].token == t.token) {
@@ -529,17 +536,17 @@ Status<Errors> validate(const ServerConfig& config) {
   if (config.tokens.empty() && !ec && !is_loopback_host(config.host)) {
     errors.push_back(Error("config.open_listen",
                            "no tokens are configured, so vigil serves only on loopback; add tokens: to the "
-                           "config (or VIGIL_TOKENS) to listen on " + config.host)
+                           "config (or VIGIL_TOKENS) to listen on " +
+                               config.host)
                          .for_field("listen"));
   }
   if (config.limits.max_body_bytes_in_flight < config.limits.max_body_bytes) {
-    errors.push_back(
-        Error("config.bad_limit", "limits.max_body_bytes_in_flight (" +
-                                      std::to_string(config.limits.max_body_bytes_in_flight) +
-                                      ") is smaller than limits.max_body_bytes (" +
-                                      std::to_string(config.limits.max_body_bytes) +
-                                      "), so the largest body could never be read")
-            .for_field("limits.max_body_bytes_in_flight"));
+    errors.push_back(Error("config.bad_limit", "limits.max_body_bytes_in_flight (" +
+                                                   std::to_string(config.limits.max_body_bytes_in_flight) +
+                                                   ") is smaller than limits.max_body_bytes (" +
+                                                   std::to_string(config.limits.max_body_bytes) +
+                                                   "), so the largest body could never be read")
+                         .for_field("limits.max_body_bytes_in_flight"));
   }
   if (!errors.empty()) return errors;
   return {};

@@ -42,8 +42,8 @@ namespace vigil::server {
 
 struct LogConfig {
   std::string level = "info";
-  bool json = true;   // format: json (one object a line) or text
-  std::string file;   // empty: stderr
+  bool json = true;  // format: json (one object a line) or text
+  std::string file;  // empty: stderr
 };
 
 // How the scorer's state is kept (EngineOptions; plugin/engine/engine.h has the contract).

@@ -18,13 +18,13 @@ namespace vigil::server {
 
 struct Request {
   boost::beast::http::verb method = boost::beast::http::verb::unknown;
-  std::string_view method_text;   // as sent, for 405 messages
-  std::string_view path;          // target without the query
-  std::string_view query;         // after '?', may be empty
+  std::string_view method_text;  // as sent, for 405 messages
+  std::string_view path;         // target without the query
+  std::string_view query;        // after '?', may be empty
   std::string_view body;
-  std::string_view authorization; // the Authorization header, or empty
-  bool loopback_peer = false;     // the client connects from 127.0.0.0/8 or ::1
-  std::string_view if_none_match; // the If-None-Match header, or empty (console files)
+  std::string_view authorization;  // the Authorization header, or empty
+  bool loopback_peer = false;      // the client connects from 127.0.0.0/8 or ::1
+  std::string_view if_none_match;  // the If-None-Match header, or empty (console files)
 };
 
 struct Response {

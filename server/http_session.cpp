@@ -144,8 +144,7 @@ bool HttpSession::refuse_on_header() {
                                            : 0;
   if (need > 0) {
     if (!ctx_.bodies.try_reserve(need)) {
-      refuse(503, "server.busy",
-             "request bodies in flight are at limits.max_body_bytes_in_flight; retry later");
+      refuse(503, "server.busy", "request bodies in flight are at limits.max_body_bytes_in_flight; retry later");
       return true;
     }
     body_reserved_ = need;
@@ -192,8 +191,7 @@ void HttpSession::on_read(beast::error_code ec) {
       refuse(431, "request.header_too_large",
              "the request headers are larger than " + std::to_string(kHeaderLimit / 1024) + " KiB");
     } else if (ec.category() == http::make_error_code(http::error::end_of_stream).category() &&
-               ec != http::error::end_of_stream &&
-               ec != http::error::partial_message) {
+               ec != http::error::end_of_stream && ec != http::error::partial_message) {
       // Beast's message names the fault (bad method, bad target, bad version ...).
       refuse(400, "request.bad_http", "the request is not valid HTTP/1.1: " + ec.message());
     } else {
@@ -233,8 +231,7 @@ void HttpSession::handle_request() {
 
   const auto t0 = Clock::now();
   const Route route = route_;
-  Response resp =
-      refused_ ? std::move(*refused_) : answer_safely("http", [&] { return dispatch(ctx_, view); });
+  Response resp = refused_ ? std::move(*refused_) : answer_safely("http", [&] { return dispatch(ctx_, view); });
   refused_.reset();
   // The body is answered: free it and its share of the budget now, not when the next
   // request starts (reading may pause for a slow reader).
@@ -252,8 +249,7 @@ void HttpSession::handle_request() {
   if (resp.deferred) {
     queue_.push_back(Slot{std::string(), false, !keep_alive});
     Slot* slot = &queue_.back();  // deque: stays valid while later slots are added
-    net::post(ctx_.blocking, [self = shared_from_this(), slot, job = std::move(resp.deferred),
-                              keep_alive, t0, route] {
+    net::post(ctx_.blocking, [self = shared_from_this(), slot, job = std::move(resp.deferred), keep_alive, t0, route] {
       Response out = answer_safely("deferred", job);
       net::post(self->socket_.get_executor(), [self, slot, out = std::move(out), keep_alive, t0, route] {
         self->ctx_.metrics.request(route, Clock::now() - t0);

@@ -89,15 +89,15 @@ class HttpSession : public std::enable_shared_from_this<HttpSession>, public Dra
   std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
   std::optional<boost::beast::http::request<boost::beast::http::string_body>> upgrade_request_;
   std::function<void(boost::asio::ip::tcp::socket)> takeover_;  // see Response::takeover
-  std::deque<Slot> queue_;  // replies in request order
+  std::deque<Slot> queue_;                                      // replies in request order
   std::vector<boost::asio::const_buffer> gather_;
-  size_t in_flight_ = 0;    // slots at the front of queue_ being written
+  size_t in_flight_ = 0;  // slots at the front of queue_ being written
   bool close_after_write_ = false;
   bool reading_ = false;
   bool writing_ = false;
   bool stop_reading_ = false;  // peer closed, asked to close, or draining
   bool closed_ = false;
-  bool saw_bytes_ = false;     // the current read has received part of a request
+  bool saw_bytes_ = false;  // the current read has received part of a request
   bool loopback_ = false;
   Clock::time_point read_started_, first_byte_, write_started_;
   boost::asio::steady_timer watchdog_;

@@ -18,8 +18,8 @@ using tcp = net::ip::tcp;
 Listener::Listener(net::io_context& ioc, NextContext next, ServerContext& ctx)
     : ioc_(ioc), acceptor_(ioc), retry_(ioc), next_(std::move(next)), ctx_(ctx) {}
 
-Result<std::shared_ptr<Listener>> Listener::create(net::io_context& ioc, NextContext next, const tcp::endpoint& endpoint,
-                                                   ServerContext& ctx) {
+Result<std::shared_ptr<Listener>> Listener::create(net::io_context& ioc, NextContext next,
+                                                   const tcp::endpoint& endpoint, ServerContext& ctx) {
   auto l = std::make_shared<Listener>(ioc, std::move(next), ctx);
   boost::system::error_code ec;
   auto fail = [&](const char* what) {

@@ -23,8 +23,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
 
   // Binds and listens (port 0 picks a free port); errors name the address.
   static Result<std::shared_ptr<Listener>> create(boost::asio::io_context& ioc, NextContext next,
-                                                  const boost::asio::ip::tcp::endpoint& endpoint,
-                                                  ServerContext& ctx);
+                                                  const boost::asio::ip::tcp::endpoint& endpoint, ServerContext& ctx);
   Listener(boost::asio::io_context& ioc, NextContext next, ServerContext& ctx);
   Listener(const Listener&) = delete;
   Listener& operator=(const Listener&) = delete;

@@ -38,8 +38,10 @@ Response score_body(ServerContext& ctx, std::string_view body) {
   const char* prefix = batch.shape == MessageBatch::Shape::kWrapped ? "messages" : "";
 
   Response r;
-  if (batch.shape == MessageBatch::Shape::kWrapped) r.body = "{\"verdicts\":[";
-  else if (many) r.body = "[";
+  if (batch.shape == MessageBatch::Shape::kWrapped)
+    r.body = "{\"verdicts\":[";
+  else if (many)
+    r.body = "[";
   r.body.reserve(r.body.size() + 320 * n);
   const bool log_flagged = log_enabled(spdlog::level::info);
   for (size_t i = 0; i < n; ++i) {
@@ -72,8 +74,10 @@ Response score_body(ServerContext& ctx, std::string_view body) {
     if (i) r.body += ',';
     append_verdict_json(*v, r.body);
   }
-  if (batch.shape == MessageBatch::Shape::kWrapped) r.body += "]}";
-  else if (many) r.body += ']';
+  if (batch.shape == MessageBatch::Shape::kWrapped)
+    r.body += "]}";
+  else if (many)
+    r.body += ']';
   // A burst of big batches should not pin its memory to the thread for good.
   if (n > 64) batch.messages.resize(64);
   return r;

@@ -6,18 +6,30 @@ namespace vigil::server {
 
 const char* route_label(Route route) {
   switch (route) {
-    case Route::kMessages: return "messages";
-    case Route::kStream: return "stream";
-    case Route::kConversations: return "conversations";
-    case Route::kExplain: return "explain";
-    case Route::kRules: return "rules";
-    case Route::kReload: return "reload";
-    case Route::kCases: return "cases";
-    case Route::kAudit: return "audit";
-    case Route::kHealth: return "health";
-    case Route::kMetrics: return "metrics";
-    case Route::kConsole: return "console";
-    default: return "other";
+    case Route::kMessages:
+      return "messages";
+    case Route::kStream:
+      return "stream";
+    case Route::kConversations:
+      return "conversations";
+    case Route::kExplain:
+      return "explain";
+    case Route::kRules:
+      return "rules";
+    case Route::kReload:
+      return "reload";
+    case Route::kCases:
+      return "cases";
+    case Route::kAudit:
+      return "audit";
+    case Route::kHealth:
+      return "health";
+    case Route::kMetrics:
+      return "metrics";
+    case Route::kConsole:
+      return "console";
+    default:
+      return "other";
   }
 }
 
@@ -146,7 +158,8 @@ std::string Metrics::render(const ScrapeInfo& info) const {
   out.reserve(8192);
   header(out, "vigil_messages_total", "counter", "Messages scored (duplicates and rejected messages excluded).");
   sample(out, "vigil_messages_total", "", static_cast<double>(messages_.load(std::memory_order_relaxed)));
-  header(out, "vigil_duplicate_messages_total", "counter", "Repeated (conversation_id, message_id) answered with the first verdict.");
+  header(out, "vigil_duplicate_messages_total", "counter",
+         "Repeated (conversation_id, message_id) answered with the first verdict.");
   sample(out, "vigil_duplicate_messages_total", "", static_cast<double>(duplicates_.load(std::memory_order_relaxed)));
 
   header(out, "vigil_verdicts_total", "counter", "Verdicts sent, by level.");
@@ -172,12 +185,12 @@ std::string Metrics::render(const ScrapeInfo& info) const {
 
   header(out, "vigil_open_connections", "gauge", "Open client connections, by kind.");
   sample(out, "vigil_open_connections", "kind=\"http\"", static_cast<double>(open_[0].load(std::memory_order_relaxed)));
-  sample(out, "vigil_open_connections", "kind=\"websocket\"", static_cast<double>(open_[1].load(std::memory_order_relaxed)));
+  sample(out, "vigil_open_connections", "kind=\"websocket\"",
+         static_cast<double>(open_[1].load(std::memory_order_relaxed)));
   header(out, "vigil_request_body_bytes_in_flight", "gauge",
          "Request body bytes reserved by requests being read or handled (bound: "
          "vigil_request_body_bytes_limit).");
-  sample(out, "vigil_request_body_bytes_in_flight", "",
-         static_cast<double>(info.body_bytes_in_flight));
+  sample(out, "vigil_request_body_bytes_in_flight", "", static_cast<double>(info.body_bytes_in_flight));
   header(out, "vigil_request_body_bytes_limit", "gauge", "limits.max_body_bytes_in_flight.");
   sample(out, "vigil_request_body_bytes_limit", "", static_cast<double>(info.body_bytes_limit));
   header(out, "vigil_connections_total", "counter", "Connections accepted.");
@@ -204,7 +217,8 @@ std::string Metrics::render(const ScrapeInfo& info) const {
   sample(out, "vigil_state_store_writable", "", info.engine.store_failing ? 0 : 1);
   header(out, "vigil_rules_cache_write_failures_total", "counter",
          "Compiled rule databases that could not be written to the cache.");
-  sample(out, "vigil_rules_cache_write_failures_total", "", static_cast<double>(info.engine.rules_cache_write_failures));
+  sample(out, "vigil_rules_cache_write_failures_total", "",
+         static_cast<double>(info.engine.rules_cache_write_failures));
   header(out, "vigil_context_bytes", "gauge", "Bytes of text held by the conversations' context rings.");
   sample(out, "vigil_context_bytes", "", static_cast<double>(info.engine.context_bytes));
   header(out, "vigil_context_trimmed_total", "counter", "Context texts dropped for state.context_max_bytes.");
@@ -213,7 +227,8 @@ std::string Metrics::render(const ScrapeInfo& info) const {
   header(out, "vigil_rule_reloads_total", "counter", "Successful rule reloads (HTTP and SIGHUP).");
   sample(out, "vigil_rule_reloads_total", "", static_cast<double>(reloads_.load(std::memory_order_relaxed)));
   header(out, "vigil_rule_reload_failures_total", "counter", "Rule reloads refused; the running rules stayed.");
-  sample(out, "vigil_rule_reload_failures_total", "", static_cast<double>(reload_failures_.load(std::memory_order_relaxed)));
+  sample(out, "vigil_rule_reload_failures_total", "",
+         static_cast<double>(reload_failures_.load(std::memory_order_relaxed)));
   header(out, "vigil_rules_loaded", "gauge", "Rules in the running rule set.");
   sample(out, "vigil_rules_loaded", "", static_cast<double>(info.rules));
   header(out, "vigil_rules_info", "gauge", "The running rule set's version (content hash), as a label.");

@@ -60,9 +60,8 @@ class LabeledCounter {
 // Latency histogram with fixed buckets, 50 µs to 2.5 s.
 class LatencyHistogram {
  public:
-  static constexpr std::array<double, 15> kBounds = {0.00005, 0.0001, 0.00025, 0.0005, 0.001,
-                                                     0.0025,  0.005,  0.01,    0.025,  0.05,
-                                                     0.1,     0.25,   0.5,     1.0,    2.5};
+  static constexpr std::array<double, 15> kBounds = {0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
+                                                     0.025,   0.05,   0.1,     0.25,   0.5,   1.0,    2.5};
   void observe(std::chrono::nanoseconds d);
   void render(std::string& out, std::string_view name, std::string_view labels) const;
 
@@ -92,9 +91,7 @@ class Metrics {
 
   // One verdict sent: counts the message, its level and its scored hits by stage.
   void verdict(const Verdict& v);
-  void request(Route route, std::chrono::nanoseconds latency) {
-    latency_[static_cast<size_t>(route)].observe(latency);
-  }
+  void request(Route route, std::chrono::nanoseconds latency) { latency_[static_cast<size_t>(route)].observe(latency); }
   void error(std::string_view code) { errors_.add(code); }
   void connection_opened(ConnectionKind k) { open_[static_cast<size_t>(k)].fetch_add(1, std::memory_order_relaxed); }
   void connection_closed(ConnectionKind k) { open_[static_cast<size_t>(k)].fetch_sub(1, std::memory_order_relaxed); }

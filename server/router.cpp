@@ -31,7 +31,8 @@ constexpr RouteEntry kRoutes[] = {
     {"/v1/messages", verb::post, Route::kMessages, Access::kScoped, kScopeIngest, handle_messages},
     {"/v1/stream", verb::get, Route::kStream, Access::kScoped, kScopeIngest, websocket_required},
     {"/v1/conversations/", verb::get, Route::kConversations, Access::kScoped, kScopeModerate, handle_conversation},
-    {"/v1/conversations/", verb::delete_, Route::kConversations, Access::kScoped, kScopeAdmin, handle_conversation_erase},
+    {"/v1/conversations/", verb::delete_, Route::kConversations, Access::kScoped, kScopeAdmin,
+     handle_conversation_erase},
     {"/v1/cases", verb::get, Route::kCases, Access::kScoped, kScopeModerate, handle_case_list},
     {"/v1/cases/events", verb::get, Route::kCases, Access::kScoped, kScopeModerate, handle_case_events},
     {"/v1/cases/", verb::get, Route::kCases, Access::kScoped, kScopeModerate, handle_case_get},
@@ -48,8 +49,7 @@ constexpr RouteEntry kRoutes[] = {
 bool path_matches(const RouteEntry& e, std::string_view path) {
   // A prefix needs more after it, except the console's, whose bare folder is its index.
   const size_t min_size = e.route == Route::kConsole ? e.path.size() : e.path.size() + 1;
-  return e.path.back() == '/' ? path.size() >= min_size && path.substr(0, e.path.size()) == e.path
-                              : path == e.path;
+  return e.path.back() == '/' ? path.size() >= min_size && path.substr(0, e.path.size()) == e.path : path == e.path;
 }
 
 // The entry for path and method; else the first for the path (a 405), else nullptr.
@@ -115,9 +115,9 @@ std::optional<Response> check_header(ServerContext& ctx, const Request& req, Rou
   route = e->route;
   if (req.method != e->method) {
     const std::string allow = allowed_methods(req.path);
-    Response r = error_response(405, "request.method_not_allowed",
-                                std::string(req.method_text) + " is not allowed on " + std::string(e->path) +
-                                    " (use " + allow + ")");
+    Response r = error_response(
+        405, "request.method_not_allowed",
+        std::string(req.method_text) + " is not allowed on " + std::string(e->path) + " (use " + allow + ")");
     r.allow = allow;
     return r;
   }

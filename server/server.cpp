@@ -22,11 +22,16 @@ void log_storage_event(const StorageEvent& e) {
     case StorageEvent::kStoreFailing:
       log_event(spdlog::level::err, "store_failing", {{"code", e.error.code}, {"error", e.error.to_text()}});
       break;
-    case StorageEvent::kStoreRecovered: log_event(spdlog::level::info, "store_recovered"); break;
-    case StorageEvent::kRulesCacheFailing:
-      log_event(spdlog::level::warn, "rules_cache_write_failed", {{"code", e.error.code}, {"error", e.error.to_text()}});
+    case StorageEvent::kStoreRecovered:
+      log_event(spdlog::level::info, "store_recovered");
       break;
-    case StorageEvent::kRulesCacheRecovered: log_event(spdlog::level::info, "rules_cache_write_ok"); break;
+    case StorageEvent::kRulesCacheFailing:
+      log_event(spdlog::level::warn, "rules_cache_write_failed",
+                {{"code", e.error.code}, {"error", e.error.to_text()}});
+      break;
+    case StorageEvent::kRulesCacheRecovered:
+      log_event(spdlog::level::info, "rules_cache_write_ok");
+      break;
   }
 }
 
@@ -56,8 +61,8 @@ Result<std::unique_ptr<Server>, Errors> Server::create(ServerConfig config, Serv
   const unsigned threads = config.effective_threads();
   const std::string host = config.host == "localhost" ? "127.0.0.1" : config.host;
   const uint16_t port = config.port;
-  server->ctx_ = std::make_unique<ServerContext>(std::move(config), std::move(engine).value(),
-                                                 std::move(normalizer).value());
+  server->ctx_ =
+      std::make_unique<ServerContext>(std::move(config), std::move(engine).value(), std::move(normalizer).value());
   if (Status<Errors> s = start_cases(*server->ctx_, std::move(options.now_ms)); !s) return s.error();
   server->ctx_->case_events = std::make_shared<CaseEventHub>(*server->ctx_);
   for (unsigned i = 0; i < threads; ++i) {
@@ -141,7 +146,9 @@ bool Server::drain() {
   stop_threads();
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
   log_event(left == 0 && flushed ? spdlog::level::info : spdlog::level::warn, "drained",
-            {{"ms", ms}, {"sessions_cut", left}, {"flushed", flushed.ok()},
+            {{"ms", ms},
+             {"sessions_cut", left},
+             {"flushed", flushed.ok()},
              {"flush_error", flushed ? "" : flushed.error().to_text()}});
   {
     std::lock_guard lock(drain_mu_);

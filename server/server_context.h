@@ -17,9 +17,9 @@
 #include "plugin/engine/message_json.h"
 #include "plugin/normalize/normalizer.h"
 #include "server/auth.h"
+#include "server/body_budget.h"
 #include "server/cases/case_manager.h"
 #include "server/cases/webhooks.h"
-#include "server/body_budget.h"
 #include "server/config.h"
 #include "server/metrics.h"
 
@@ -70,8 +70,8 @@ struct ServerContext {
   MessageLimits message_limits;
   Metrics metrics;
   const std::unique_ptr<Engine> engine;
-  const std::unique_ptr<Normalizer> normalizer;  // for POST /v1/explain
-  std::unique_ptr<cases::CaseManager> cases;      // set by start_cases (routes/case_routes.h)
+  const std::unique_ptr<Normalizer> normalizer;        // for POST /v1/explain
+  std::unique_ptr<cases::CaseManager> cases;           // set by start_cases (routes/case_routes.h)
   std::unique_ptr<cases::WebhookDispatcher> webhooks;  // the same; destroyed (stopped) first
   // Work that blocks (rule reloads) runs here, never on an io thread.
   boost::asio::thread_pool blocking{1};

@@ -58,9 +58,9 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession>, 
   boost::beast::flat_buffer buffer_;
   std::deque<std::string> out_;  // reply frames; the front one is being written when writing_
   bool writing_ = false;
-  bool closing_ = false;     // no more frames are answered
+  bool closing_ = false;  // no more frames are answered
   bool close_sent_ = false;
-  bool done_ = false;        // the socket is finished
+  bool done_ = false;  // the socket is finished
   boost::beast::websocket::close_reason close_reason_;
   boost::asio::steady_timer close_timer_;
   uint64_t registry_id_ = 0;

@@ -42,8 +42,7 @@ void set_int(std::string_view key, uint64_t n, EngineConfig& c) {
   if (key == "max_recipients") c.limits.max_recipients = n;
 }
 
-Error at(const YAML::Node& node, const std::string& file, std::string code, std::string message,
-         std::string key) {
+Error at(const YAML::Node& node, const std::string& file, std::string code, std::string message, std::string key) {
   const YAML::Mark m = node.Mark();
   return Error(std::move(code), std::move(message))
       .at(file, m.line >= 0 ? m.line + 1 : 0, m.column >= 0 ? m.column + 1 : 0)
@@ -75,13 +74,11 @@ Status<Errors> load_engine_config(const char* path, EngineConfig& out) {
   try {
     YAML::Node root = YAML::Load(ss.str());
     if (root.IsNull()) return {};  // an empty file: every default
-    if (!root.IsMap())
-      return Errors{at(root, file, "config.bad_type", "the config must be a map of keys", "")};
+    if (!root.IsMap()) return Errors{at(root, file, "config.bad_type", "the config must be a map of keys", "")};
     for (const auto& kv : root) {
       const std::string key = kv.first.Scalar();
       if (!kv.second.IsScalar() && !kv.second.IsNull()) {
-        errors.push_back(
-            at(kv.second, file, "config.bad_type", key + " must be a single value", key));
+        errors.push_back(at(kv.second, file, "config.bad_type", key + " must be a single value", key));
         continue;
       }
       const std::string text = kv.second.IsNull() ? "" : kv.second.Scalar();
@@ -98,23 +95,20 @@ Status<Errors> load_engine_config(const char* path, EngineConfig& out) {
                  }()) {
         uint64_t n = 0;
         auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
-        if (text.empty() || ec != std::errc() || p != text.data() + text.size() || n < k->min ||
-            n > k->max) {
-          errors.push_back(at(kv.second, file, "config.bad_value",
-                              key + " must be a whole number from " + std::to_string(k->min) +
-                                  " to " + std::to_string(k->max),
-                              key));
+        if (text.empty() || ec != std::errc() || p != text.data() + text.size() || n < k->min || n > k->max) {
+          errors.push_back(at(
+              kv.second, file, "config.bad_value",
+              key + " must be a whole number from " + std::to_string(k->min) + " to " + std::to_string(k->max), key));
           continue;
         }
         set_int(key, n, out);
       } else {
-        errors.push_back(
-            at(kv.first, file, "config.unknown_key",
-               "unknown key '" + key +
-                   "' (rules, data_dir, rules_cache_dir, max_conversations, context_messages, "
-                   "idle_ttl_seconds, flush_interval_ms, max_text_bytes, max_id_bytes, "
-                   "max_recipients)",
-               key));
+        errors.push_back(at(kv.first, file, "config.unknown_key",
+                            "unknown key '" + key +
+                                "' (rules, data_dir, rules_cache_dir, max_conversations, context_messages, "
+                                "idle_ttl_seconds, flush_interval_ms, max_text_bytes, max_id_bytes, "
+                                "max_recipients)",
+                            key));
       }
     }
   } catch (const YAML::Exception& e) {

@@ -106,8 +106,8 @@ int vigil_process(vigil_engine* engine, const char* message_json, size_t len, ch
     std::string out;
     int status = VIGIL_OK;
     // One reader for every front end: the sidecar's (message_json.h), checks and codes alike.
-    auto message = vigil::message_from_json_text(
-        std::string_view(message_json ? message_json : "", len), engine->limits);
+    auto message =
+        vigil::message_from_json_text(std::string_view(message_json ? message_json : "", len), engine->limits);
     if (!message) {
       out = error_body(message.error());
       status = VIGIL_BAD_MESSAGE;

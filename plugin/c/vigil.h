@@ -84,8 +84,8 @@ VIGIL_API vigil_engine* vigil_engine_new(const char* config_path, char** err);
  * "level", "risk", "hits", ...}). VIGIL_BAD_MESSAGE: it is {"error": {...}} naming the
  * bad field. Either way *verdict_len is its length without the NUL; free it with
  * vigil_free. Other statuses leave both outputs NULL / 0. */
-VIGIL_API int vigil_process(vigil_engine* engine, const char* message_json, size_t len,
-                            char** verdict_json, size_t* verdict_len);
+VIGIL_API int vigil_process(vigil_engine* engine, const char* message_json, size_t len, char** verdict_json,
+                            size_t* verdict_len);
 
 /* Rebuilds the rules from the rules folder and swaps them in if they load and their
  * examples pass; messages in flight finish on the old rules. On failure the running

@@ -13,8 +13,7 @@ std::string clip_echo(std::string_view s, size_t max_bytes) {
   size_t cut = max_bytes;
   // Back up over continuation bytes (10xxxxxx) so a character is not split; at most
   // three, the most a UTF-8 character has.
-  for (int i = 0; i < 3 && cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80; ++i)
-    --cut;
+  for (int i = 0; i < 3 && cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80; ++i) --cut;
   std::string out(s.substr(0, cut));
   out += "...";
   return out;

@@ -16,14 +16,14 @@ namespace vigil {
 
 // One participant of a conversation, as the scorer sees them.
 struct ParticipantInfo {
-  std::string sender_id;     // empty when unknown (e.g. restored from an old snapshot)
-  double score = 0;          // the scorer's raw score for this sender
-  double risk = 0;           // 100·(1 − e^(−score/scale)), 0..100
-  AgeBand age_band = AgeBand::kUnknown;  // the platform's band, else from a disclosed age
-  int32_t disclosed_age = -1;            // last age this sender disclosed, -1 when none
-  bool new_account = false;              // account younger than the scorer's threshold
-  bool eligible = true;   // false: a platform minor while another participant is not one
-  uint32_t messages = 0;  // messages scored from this sender (saturates at 65535)
+  std::string sender_id;                               // empty when unknown (e.g. restored from an old snapshot)
+  double score = 0;                                    // the scorer's raw score for this sender
+  double risk = 0;                                     // 100·(1 − e^(−score/scale)), 0..100
+  AgeBand age_band = AgeBand::kUnknown;                // the platform's band, else from a disclosed age
+  int32_t disclosed_age = -1;                          // last age this sender disclosed, -1 when none
+  bool new_account = false;                            // account younger than the scorer's threshold
+  bool eligible = true;                                // false: a platform minor while another participant is not one
+  uint32_t messages = 0;                               // messages scored from this sender (saturates at 65535)
   std::vector<std::pair<std::string, double>> stages;  // decayed evidence per stage, >0 only
 };
 
@@ -39,7 +39,7 @@ struct TimelinePoint {
 
 struct ConversationInfo {
   std::string conversation_id;
-  double risk = 0;                 // the conversation's current risk, 0..100
+  double risk = 0;  // the conversation's current risk, 0..100
   Level level = Level::kNone;
   Action action = Action::kAllow;
   std::string suspect_id;  // empty below watch

@@ -39,7 +39,7 @@ bool read_entry(std::string_view names, size_t& pos, std::string_view& out) {
 }
 
 void write_entry(std::string& out, std::string_view id) {
-  for (uint64_t len = id.size(); ; len >>= 7) {
+  for (uint64_t len = id.size();; len >>= 7) {
     const auto b = static_cast<unsigned char>(len & 0x7f);
     if (len < 0x80) {
       out.push_back(static_cast<char>(b));
@@ -184,10 +184,14 @@ bool ConversationTable::expired(const ConversationSlot& slot, int64_t now_ms) co
 
 void ConversationTable::unlink(Shard& s, uint32_t i) {
   ConversationSlot& e = s.at(i);
-  if (e.lru_prev != kNil) s.at(e.lru_prev).lru_next = e.lru_next;
-  else s.head = e.lru_next;
-  if (e.lru_next != kNil) s.at(e.lru_next).lru_prev = e.lru_prev;
-  else s.tail = e.lru_prev;
+  if (e.lru_prev != kNil)
+    s.at(e.lru_prev).lru_next = e.lru_next;
+  else
+    s.head = e.lru_next;
+  if (e.lru_next != kNil)
+    s.at(e.lru_next).lru_prev = e.lru_prev;
+  else
+    s.tail = e.lru_prev;
   e.lru_prev = e.lru_next = kNil;
 }
 
@@ -211,11 +215,16 @@ void ConversationTable::push_back(Shard& s, uint32_t i) {
 
 void ConversationTable::ctx_unlink(Shard& s, uint32_t i) {
   ConversationSlot& e = s.at(i);
-  if (e.ctx_prev != kNil) s.at(e.ctx_prev).ctx_next = e.ctx_next;
-  else if (s.ctx_head == i) s.ctx_head = e.ctx_next;
-  else return;  // not listed
-  if (e.ctx_next != kNil) s.at(e.ctx_next).ctx_prev = e.ctx_prev;
-  else s.ctx_tail = e.ctx_prev;
+  if (e.ctx_prev != kNil)
+    s.at(e.ctx_prev).ctx_next = e.ctx_next;
+  else if (s.ctx_head == i)
+    s.ctx_head = e.ctx_next;
+  else
+    return;  // not listed
+  if (e.ctx_next != kNil)
+    s.at(e.ctx_next).ctx_prev = e.ctx_prev;
+  else
+    s.ctx_tail = e.ctx_prev;
   e.ctx_prev = e.ctx_next = kNil;
 }
 

@@ -36,9 +36,9 @@ namespace vigil {
 // A stage layout: the stage names a state's evidence is indexed by, in order. Interned
 // process-wide (intern_stage_layout), so a layout is known by its id.
 struct StageLayout {
-  uint32_t id = 0;                 // never 0
+  uint32_t id = 0;  // never 0
   std::vector<std::string> names;
-  std::string text;                // the names, each followed by ',': what the store keeps
+  std::string text;  // the names, each followed by ',': what the store keeps
 };
 
 // The layout of these stage names (the same names always give the same object). Thread-safe.
@@ -56,14 +56,14 @@ void set_participant_name(std::string& names, int i, std::string_view id);
 
 struct ConversationSlot {
   ConversationState state;
-  std::string names;  // participant sender ids in slot order (participant_name's form)
+  std::string names;                     // participant sender ids in slot order (participant_name's form)
   std::unique_ptr<ContextRing> context;  // null when context_messages is 0 or after a restore
   uint64_t key = 0;
   int64_t last_access_ms = 0;  // receive clock, for the TTL and the restore order
   uint32_t lru_prev = 0, lru_next = 0;
-  uint32_t layout_id = 0;  // the StageLayout the state's evidence is indexed by; 0 none yet
+  uint32_t layout_id = 0;               // the StageLayout the state's evidence is indexed by; 0 none yet
   uint32_t ctx_prev = 0, ctx_next = 0;  // the shard's list of conversations holding texts
-  bool dirty = false;  // changed since the last flush (set it in with(); the table lists it)
+  bool dirty = false;                   // changed since the last flush (set it in with(); the table lists it)
   bool used = false;
 
   // The id of participant i, or "" when unknown.
@@ -129,7 +129,7 @@ class ConversationTable {
   const TableCounters& counters() const { return counters_; }
 
  private:
-  static constexpr uint32_t kNil = UINT32_MAX;   // no slot (LRU links, empty bucket)
+  static constexpr uint32_t kNil = UINT32_MAX;       // no slot (LRU links, empty bucket)
   static constexpr uint32_t kTomb = UINT32_MAX - 1;  // a bucket whose entry was erased
   static constexpr uint32_t kChunk = 64;             // slots are allocated this many at a time
 
@@ -139,16 +139,16 @@ class ConversationTable {
   struct Shard {
     mutable std::mutex mu;
     std::vector<std::unique_ptr<ConversationSlot[]>> chunks;
-    uint32_t slot_count = 0;       // slots handed out from chunks so far
-    std::vector<uint32_t> free;    // dropped slots, reused first
-    std::vector<uint32_t> buckets; // slot numbers, kNil or kTomb; size a power of two
-    size_t live = 0;               // conversations in the shard
-    size_t filled = 0;             // buckets not kNil (live + tombs)
-    std::vector<uint64_t> deleted; // keys whose snapshots the store should delete
-    std::vector<uint64_t> dirty;   // keys marked dirty since the last collect (may repeat)
-    uint32_t head = kNil;          // most recently used
-    uint32_t tail = kNil;          // least recently used
-    uint32_t ctx_head = kNil;      // the conversations holding texts, most recently grown first
+    uint32_t slot_count = 0;        // slots handed out from chunks so far
+    std::vector<uint32_t> free;     // dropped slots, reused first
+    std::vector<uint32_t> buckets;  // slot numbers, kNil or kTomb; size a power of two
+    size_t live = 0;                // conversations in the shard
+    size_t filled = 0;              // buckets not kNil (live + tombs)
+    std::vector<uint64_t> deleted;  // keys whose snapshots the store should delete
+    std::vector<uint64_t> dirty;    // keys marked dirty since the last collect (may repeat)
+    uint32_t head = kNil;           // most recently used
+    uint32_t tail = kNil;           // least recently used
+    uint32_t ctx_head = kNil;       // the conversations holding texts, most recently grown first
     uint32_t ctx_tail = kNil;
     size_t context_bytes = 0;
 

@@ -70,8 +70,8 @@ Result<std::shared_ptr<const Snapshot>, Errors> build_snapshot(std::shared_ptr<c
       Snapshot{std::move(rules), Scorer(std::move(cfg).value()), {}, intern_stage_layout(names), 0});
   for (const Rule& r : snap->rules->rules()) {
     const uint64_t h = hash_id(r.id.data(), r.id.size());
-    snap->info.push_back({static_cast<uint16_t>(h ^ (h >> 16) ^ (h >> 32) ^ (h >> 48)),
-                          r.stage_index, r.weight, r.status == RuleStatus::kShadow, r.urgent});
+    snap->info.push_back({static_cast<uint16_t>(h ^ (h >> 16) ^ (h >> 32) ^ (h >> 48)), r.stage_index, r.weight,
+                          r.status == RuleStatus::kShadow, r.urgent});
   }
   snap->generation = ++g_generation;
   return std::shared_ptr<const Snapshot>(std::move(snap));
@@ -93,8 +93,10 @@ struct ThreadScratch {
 // Loads the rules folder of `o` and builds the scorer beside it.
 Result<std::shared_ptr<const Snapshot>, Errors> load_snapshot(const EngineOptions& o) {
   RuleLoadOptions rl;
-  if (!o.rules_cache_dir.empty()) rl.cache_dir = o.rules_cache_dir;
-  else if (!o.data_dir.empty()) rl.cache_dir = o.data_dir / "hs-cache";
+  if (!o.rules_cache_dir.empty())
+    rl.cache_dir = o.rules_cache_dir;
+  else if (!o.data_dir.empty())
+    rl.cache_dir = o.data_dir / "hs-cache";
   auto rules = RuleSet::load(o.rules_dir, rl);
   if (!rules) return std::move(rules).error();
   return build_snapshot(std::move(rules).value());
@@ -154,8 +156,7 @@ struct Engine::Impl {
 
   struct Counters {
     std::atomic<uint64_t> messages{0}, duplicates{0}, rejected{0}, overflow{0}, flushes{0}, flushed{0},
-        flush_failures{0}, restored{0}, reloads{0}, reload_failures{0}, backpressure_waits{0},
-        cache_write_failures{0};
+        flush_failures{0}, restored{0}, reloads{0}, reload_failures{0}, backpressure_waits{0}, cache_write_failures{0};
     std::array<std::atomic<uint64_t>, 4> levels{};
     std::array<std::atomic<uint64_t>, 8> stage_hits{};
   } counters;
@@ -185,8 +186,7 @@ struct Engine::Impl {
   size_t unflushed() const { return table->dirty_count() + inflight_rows.load(std::memory_order_relaxed); }
   int64_t lag_ms() const;
   bool behind() const {
-    return unflushed() >= backlog_cap.load(std::memory_order_relaxed) ||
-           lag_ms() >= opt.flush_interval.count();
+    return unflushed() >= backlog_cap.load(std::memory_order_relaxed) || lag_ms() >= opt.flush_interval.count();
   }
   void await_writer();
   void note_change();
@@ -270,8 +270,7 @@ Result<Verdict> Engine::Impl::process(const Message& m, Explanation* explain) {
   if (m.sender_id.empty()) return reject(missing("sender_id"));
   if (m.text.empty()) return reject(missing("text"));
   if (m.text.size() > opt.max_text_bytes)
-    return reject(Error("message.text_too_long",
-                        "text is longer than " + std::to_string(opt.max_text_bytes) + " bytes")
+    return reject(Error("message.text_too_long", "text is longer than " + std::to_string(opt.max_text_bytes) + " bytes")
                       .for_field("text"));
 
   // Before anything changes: past max_unflushed, wait for the writer (the bound's guard).
@@ -403,9 +402,14 @@ std::optional<ConversationInfo> Engine::conversation(std::string_view conversati
       pi.score = scorer.participant_score(st, i);
       pi.risk = scorer.config().risk_for(pi.score);
       switch (scorer.age_status(p)) {
-        case AgeStatus::kAdult: pi.age_band = AgeBand::kAdult; break;
-        case AgeStatus::kMinor: pi.age_band = AgeBand::kMinor; break;
-        case AgeStatus::kUnknown: break;
+        case AgeStatus::kAdult:
+          pi.age_band = AgeBand::kAdult;
+          break;
+        case AgeStatus::kMinor:
+          pi.age_band = AgeBand::kMinor;
+          break;
+        case AgeStatus::kUnknown:
+          break;
       }
       if (p.max_age != kNoAge) pi.disclosed_age = p.max_age;
       pi.new_account = p.flags & ParticipantState::kNewAccount;
@@ -512,16 +516,16 @@ void Engine::Impl::note_rules(const RuleSet& rules) {
     cache_failing = e != nullptr;
   }
   // A load that took the database from the cache wrote nothing: no news either way.
-  if (e) report(StorageEvent::kRulesCacheFailing, *e);
-  else if (!rules.impl().db_from_cache) report(StorageEvent::kRulesCacheRecovered);
+  if (e)
+    report(StorageEvent::kRulesCacheFailing, *e);
+  else if (!rules.impl().db_from_cache)
+    report(StorageEvent::kRulesCacheRecovered);
 }
 
 int64_t Engine::Impl::lag_ms() const {
   int64_t oldest = 0;
   for (const auto* since : {&pending_since, &inflight_since})
-    if (const int64_t t = since->load(std::memory_order_relaxed);
-        t > 0 && (oldest == 0 || t < oldest))
-      oldest = t;
+    if (const int64_t t = since->load(std::memory_order_relaxed); t > 0 && (oldest == 0 || t < oldest)) oldest = t;
   return oldest > 0 ? std::max<int64_t>(0, steady_ms() - oldest) : 0;
 }
 
@@ -534,8 +538,7 @@ void Engine::Impl::await_writer() {
   std::unique_lock lock(flusher_mu);
   ++waiting;
   flusher_cv.notify_one();
-  backlog_cv.wait(
-      lock, [&] { return stopping || store_failing.load(std::memory_order_relaxed) || !behind(); });
+  backlog_cv.wait(lock, [&] { return stopping || store_failing.load(std::memory_order_relaxed) || !behind(); });
   --waiting;
 }
 
@@ -606,10 +609,9 @@ Status<> Engine::Impl::write_cycle() {
     const double rate = static_cast<double>(cycle_keys.size()) / secs;
     rows_per_s = rows_per_s == 0 ? rate : 0.7 * rows_per_s + 0.3 * rate;
     const double half_interval = static_cast<double>(opt.flush_interval.count()) / 2000;
-    backlog_cap.store(
-        std::clamp<size_t>(static_cast<size_t>(rows_per_s * half_interval),
-                           std::min(kMinBacklogCap, opt.max_unflushed), opt.max_unflushed),
-        std::memory_order_relaxed);
+    backlog_cap.store(std::clamp<size_t>(static_cast<size_t>(rows_per_s * half_interval),
+                                         std::min(kMinBacklogCap, opt.max_unflushed), opt.max_unflushed),
+                      std::memory_order_relaxed);
   }
   inflight_rows.store(0, std::memory_order_relaxed);
   inflight_since.store(0, std::memory_order_relaxed);
@@ -626,8 +628,10 @@ void Engine::Impl::store_health(const Status<>& st) {
     store_error = st.ok() ? Error{} : st.error();
   }
   store_failing.store(!st.ok(), std::memory_order_release);
-  if (st.ok()) report(StorageEvent::kStoreRecovered);
-  else report(StorageEvent::kStoreFailing, st.error());
+  if (st.ok())
+    report(StorageEvent::kStoreRecovered);
+  else
+    report(StorageEvent::kStoreFailing, st.error());
 }
 
 void Engine::Impl::flush_loop() {
@@ -645,8 +649,7 @@ void Engine::Impl::flush_loop() {
     if (stopping) break;
     const auto now_t = Clock::now();
     const bool due = now_t - last >= spacing && table->dirty_count() > 0;
-    const bool failing_retry =
-        store_failing.load(std::memory_order_relaxed) && now_t - last >= opt.flush_interval;
+    const bool failing_retry = store_failing.load(std::memory_order_relaxed) && now_t - last >= opt.flush_interval;
     if (!due && !failing_retry && waiting == 0 && now_t < sweep_at) continue;
     last = now_t;
     lock.unlock();

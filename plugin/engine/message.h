@@ -1,5 +1,5 @@
 // Message and Verdict: what a platform sends for each chat message and what Vigil
-// answers (API v1, DESIGN.md). Plain data; copyable, movable. The JSON forms live in
+// answers (API v1, server/README.md). Plain data; copyable, movable. The JSON forms live in
 // message_json.h.
 #pragma once
 
@@ -25,19 +25,19 @@ struct Message {
   std::string message_id;       // required; repeats are answered with the first verdict
   std::string sender_id;        // required
   std::vector<std::string> recipient_ids;
-  int64_t ts_ms = 0;            // epoch milliseconds; 0 means "use the receive time"
-  std::string text;             // required, UTF-8
+  int64_t ts_ms = 0;  // epoch milliseconds; 0 means "use the receive time"
+  std::string text;   // required, UTF-8
   AgeBand sender_age_band = AgeBand::kUnknown;
   int32_t sender_account_age_days = -1;  // -1: unknown
   Channel channel = Channel::kUnknown;
 };
 
 struct VerdictHit {
-  std::string rule;   // rule id
-  std::string stage;  // stage name or "age_signal"
-  uint32_t start = 0; // byte span in the original text
+  std::string rule;    // rule id
+  std::string stage;   // stage name or "age_signal"
+  uint32_t start = 0;  // byte span in the original text
   uint32_t end = 0;
-  int32_t age = -1;   // captured age for age_signal hits
+  int32_t age = -1;     // captured age for age_signal hits
   bool shadow = false;  // a shadow rule: reported, not scored
 };
 
@@ -47,7 +47,7 @@ struct Verdict {
   double risk = 0;  // 0..100
   Level level = Level::kNone;
   Action action = Action::kAllow;
-  std::string suspect_id;  // empty below watch
+  std::string suspect_id;                              // empty below watch
   std::vector<std::pair<std::string, double>> stages;  // the suspect's evidence per stage, >0 only
   std::vector<VerdictHit> hits;
   std::string case_id;  // empty unless a case is open

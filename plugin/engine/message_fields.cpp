@@ -16,10 +16,14 @@ int utf8_sequence(const unsigned char* p, const unsigned char* end) {
   if (c < 0x80) return 1;
   int n;
   unsigned min;
-  if ((c & 0xE0) == 0xC0) n = 1, min = 0x80, c &= 0x1F;
-  else if ((c & 0xF0) == 0xE0) n = 2, min = 0x800, c &= 0x0F;
-  else if ((c & 0xF8) == 0xF0) n = 3, min = 0x10000, c &= 0x07;
-  else return 0;
+  if ((c & 0xE0) == 0xC0)
+    n = 1, min = 0x80, c &= 0x1F;
+  else if ((c & 0xF0) == 0xE0)
+    n = 2, min = 0x800, c &= 0x0F;
+  else if ((c & 0xF8) == 0xF0)
+    n = 3, min = 0x10000, c &= 0x07;
+  else
+    return 0;
   if (end - p <= n) return 0;
   for (int i = 1; i <= n; ++i) {
     if ((p[i] & 0xC0) != 0x80) return 0;
@@ -63,29 +67,25 @@ const char* string_problem(std::string_view s, size_t max_bytes, StringKind kind
   if (s.empty()) return "message.missing_field";
   if (kind == StringKind::kId && max_bytes && s.size() > max_bytes) return "message.id_too_long";
   if (!valid_utf8(s)) return "message.invalid_utf8";
-  if (kind == StringKind::kId && control_char(s) != std::string_view::npos)
-    return "message.id_control_char";
-  if (kind == StringKind::kText && s.find('\0') != std::string_view::npos)
-    return "message.text_nul";
+  if (kind == StringKind::kId && control_char(s) != std::string_view::npos) return "message.id_control_char";
+  if (kind == StringKind::kText && s.find('\0') != std::string_view::npos) return "message.text_nul";
   return nullptr;
 }
 
-Error string_error(const char* code, const std::string& field, size_t max_bytes,
-                   std::string_view s) {
+Error string_error(const char* code, const std::string& field, size_t max_bytes, std::string_view s) {
   std::string_view c = code;
   if (c == "message.missing_field") return field_error(code, field + " must not be empty", field);
   if (c == "message.id_too_long")
     return field_error(code, field + " is longer than " + std::to_string(max_bytes) + " bytes", field);
   if (c == "message.id_control_char")
-    return field_error(code,
-                       field + " holds a control character (byte " +
-                           std::to_string(control_char(s)) + "); ids must be printable",
-                       field);
+    return field_error(
+        code,
+        field + " holds a control character (byte " + std::to_string(control_char(s)) + "); ids must be printable",
+        field);
   if (c == "message.text_nul")
-    return field_error(code,
-                       "text holds a NUL character (byte " + std::to_string(s.find('\0')) +
-                           "); nothing after it would be read",
-                       field);
+    return field_error(
+        code, "text holds a NUL character (byte " + std::to_string(s.find('\0')) + "); nothing after it would be read",
+        field);
   return field_error(code, field + " is not valid UTF-8", field);
 }
 
@@ -93,10 +93,9 @@ Error not_a_string(const std::string& field) {
   return field_error("message.bad_type", field + " must be a string", field);
 }
 
-Status<> check_string(std::string_view s, const std::string& field, size_t max_bytes,
-                      StringKind kind, std::string& out) {
-  if (const char* code = string_problem(s, max_bytes, kind))
-    return string_error(code, field, max_bytes, s);
+Status<> check_string(std::string_view s, const std::string& field, size_t max_bytes, StringKind kind,
+                      std::string& out) {
+  if (const char* code = string_problem(s, max_bytes, kind)) return string_error(code, field, max_bytes, s);
   out.assign(s);
   return {};
 }
@@ -129,9 +128,12 @@ Error ts_type_error() {
 }
 
 Status<> age_band_from(std::string_view s, Message& m) {
-  if (s == "adult") m.sender_age_band = AgeBand::kAdult;
-  else if (s == "minor") m.sender_age_band = AgeBand::kMinor;
-  else if (s == "unknown") m.sender_age_band = AgeBand::kUnknown;
+  if (s == "adult")
+    m.sender_age_band = AgeBand::kAdult;
+  else if (s == "minor")
+    m.sender_age_band = AgeBand::kMinor;
+  else if (s == "unknown")
+    m.sender_age_band = AgeBand::kUnknown;
   else
     return field_error("message.bad_value", "sender.age_band must be adult, minor or unknown", "sender.age_band");
   return {};
@@ -144,8 +146,7 @@ Error age_band_type_error() {
 // `days` as json::get<int64_t>() gives it (an unsigned above INT64_MAX wraps negative).
 Status<> account_age_from(int64_t days, Message& m) {
   if (days < 0)
-    return field_error("message.bad_value", "sender.account_age_days must not be negative",
-                       "sender.account_age_days");
+    return field_error("message.bad_value", "sender.account_age_days must not be negative", "sender.account_age_days");
   m.sender_account_age_days = static_cast<int32_t>(std::min<int64_t>(days, INT32_MAX));
   return {};
 }
@@ -165,10 +166,14 @@ Error unknown_field(const std::string& key) {
 }
 
 Status<> channel_from(std::string_view s, Message& m) {
-  if (s == "dm") m.channel = Channel::kDm;
-  else if (s == "group") m.channel = Channel::kGroup;
-  else if (s == "public") m.channel = Channel::kPublic;
-  else return field_error("message.bad_value", "channel must be dm, group or public", "channel");
+  if (s == "dm")
+    m.channel = Channel::kDm;
+  else if (s == "group")
+    m.channel = Channel::kGroup;
+  else if (s == "public")
+    m.channel = Channel::kPublic;
+  else
+    return field_error("message.bad_value", "channel must be dm, group or public", "channel");
   return {};
 }
 

@@ -35,12 +35,11 @@ enum class StringKind : uint8_t { kId, kText };
 // normaliser would see only the text before it. (Text's length is check_text's.)
 const char* string_problem(std::string_view s, size_t max_bytes, StringKind kind);
 // The Error for a code string_problem returned for `s`.
-Error string_error(const char* code, const std::string& field, size_t max_bytes,
-                   std::string_view s);
+Error string_error(const char* code, const std::string& field, size_t max_bytes, std::string_view s);
 Error not_a_string(const std::string& field);
 // A required string into `out`.
-Status<> check_string(std::string_view s, const std::string& field, size_t max_bytes,
-                      StringKind kind, std::string& out);
+Status<> check_string(std::string_view s, const std::string& field, size_t max_bytes, StringKind kind,
+                      std::string& out);
 Status<> check_text(std::string_view s, const MessageLimits& limits, std::string& out);
 
 // ts as epoch seconds or an RFC 3339 string, into epoch milliseconds.

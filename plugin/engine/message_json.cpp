@@ -93,9 +93,9 @@ bool parse_rfc3339(std::string_view s, int64_t& epoch_ms) {
     return true;
   };
   int y, mo, d, h, mi, se;
-  if (!digits(0, 4, y) || s.size() < 20 || s[4] != '-' || !digits(5, 2, mo) || s[7] != '-' ||
-      !digits(8, 2, d) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') || !digits(11, 2, h) ||
-      s[13] != ':' || !digits(14, 2, mi) || s[16] != ':' || !digits(17, 2, se))
+  if (!digits(0, 4, y) || s.size() < 20 || s[4] != '-' || !digits(5, 2, mo) || s[7] != '-' || !digits(8, 2, d) ||
+      (s[10] != 'T' && s[10] != 't' && s[10] != ' ') || !digits(11, 2, h) || s[13] != ':' || !digits(14, 2, mi) ||
+      s[16] != ':' || !digits(17, 2, se))
     return false;
   static constexpr int kDaysIn[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   if (mo < 1 || mo > 12 || d < 1 || d > kDaysIn[mo - 1] || h > 23 || mi > 59 || se > 60) return false;
@@ -118,8 +118,8 @@ bool parse_rfc3339(std::string_view s, int64_t& epoch_ms) {
     ++pos;
   } else if (pos < s.size() && (s[pos] == '+' || s[pos] == '-')) {
     int oh, om;
-    if (!digits(pos + 1, 2, oh) || pos + 3 >= s.size() || s[pos + 3] != ':' || !digits(pos + 4, 2, om) ||
-        oh > 23 || om > 59)
+    if (!digits(pos + 1, 2, oh) || pos + 3 >= s.size() || s[pos + 3] != ':' || !digits(pos + 4, 2, om) || oh > 23 ||
+        om > 59)
       return false;
     offset_min = (oh * 60 + om) * (s[pos] == '-' ? -1 : 1);
     pos += 6;
@@ -127,8 +127,8 @@ bool parse_rfc3339(std::string_view s, int64_t& epoch_ms) {
     return false;
   }
   if (pos != s.size()) return false;
-  const int64_t secs = days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)) * 86400 +
-                       h * 3600 + mi * 60 + std::min(se, 59) - offset_min * 60;
+  const int64_t secs = days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)) * 86400 + h * 3600 +
+                       mi * 60 + std::min(se, 59) - offset_min * 60;
   epoch_ms = secs * 1000 + ms;
   return true;
 }
@@ -140,8 +140,8 @@ std::string format_rfc3339(int64_t epoch_ms) {
   std::tm tm{};
   gmtime_r(&t, &tm);
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
   return buf;
 }
 
@@ -216,7 +216,9 @@ json conversation_to_json(const ConversationInfo& c) {
   j["last_ts"] = format_rfc3339(c.last_ts_ms);
   json parts = json::array();
   for (const auto& p : c.participants) {
-    json pj = {{"sender_id", p.sender_id}, {"score", round2(p.score)}, {"risk", round2(p.risk)},
+    json pj = {{"sender_id", p.sender_id},
+               {"score", round2(p.score)},
+               {"risk", round2(p.risk)},
                {"age_band", to_string(p.age_band)}};
     if (p.disclosed_age >= 0) pj["disclosed_age"] = p.disclosed_age;
     pj["new_account"] = p.new_account;
@@ -228,8 +230,10 @@ json conversation_to_json(const ConversationInfo& c) {
   j["participants"] = std::move(parts);
   json timeline = json::array();
   for (const auto& t : c.timeline)
-    timeline.push_back({{"message_id", t.message_id}, {"sender_id", t.sender_id},
-                        {"ts", format_rfc3339(t.ts_ms)}, {"risk", round2(t.risk)},
+    timeline.push_back({{"message_id", t.message_id},
+                        {"sender_id", t.sender_id},
+                        {"ts", format_rfc3339(t.ts_ms)},
+                        {"risk", round2(t.risk)},
                         {"level", to_string(t.level)}});
   j["timeline"] = std::move(timeline);
   j["rules_version"] = c.rules_version;

@@ -1,4 +1,4 @@
-// The JSON forms of Message, Verdict and ConversationInfo (API v1, DESIGN.md), shared by
+// The JSON forms of Message, Verdict and ConversationInfo (API v1, server/README.md), shared by
 // the sidecar, the CLI and the tests. Parsing never throws: every problem is an Error
 // naming the field.
 //
@@ -96,7 +96,7 @@ Error json_too_deep_error();
 // is built; errors as json_syntax_error. For bodies read as a tree (POST /v1/explain).
 Result<nlohmann::json> json_from_text(std::string_view text);
 
-// DESIGN.md's verdict: conversation_id, message_id, risk (2 decimals), level, action,
+// The verdict (server/README.md): conversation_id, message_id, risk (2 decimals), level, action,
 // suspect_id and case_id (omitted when empty), stages as an object {name: evidence},
 // hits [{rule, stage, start, end, (age), (shadow: true)}], rules_version, and
 // "duplicate": true on a repeat.

@@ -98,7 +98,15 @@ class PathTracker final : public nlohmann::json_sax<json> {
 // so its error is the one whose key sorts first; the streaming reader keeps every
 // error by key and picks the same one.
 enum Field : int8_t {
-  kChannel, kConversationId, kMessageId, kRecipientIds, kSender, kSenderId, kText, kTs, kFieldCount,
+  kChannel,
+  kConversationId,
+  kMessageId,
+  kRecipientIds,
+  kSender,
+  kSenderId,
+  kText,
+  kTs,
+  kFieldCount,
   kIgnore = -1,    // an unknown key (its error is already noted), or a wrapper's stray key
   kMessages = -2,  // "messages" of a {"messages": [...]} body
 };
@@ -233,7 +241,7 @@ class MessageSax final : public nlohmann::json_sax<json> {
 
   Ctx stack_[4];  // at most root message, items, item message, sender
   size_t depth_ = 0;
-  size_t skip_ = 0;  // > 0: inside a skipped container, this deep
+  size_t skip_ = 0;     // > 0: inside a skipped container, this deep
   size_t nesting_ = 0;  // open containers, read or skipped; past kMaxJsonDepth the parse stops
   Kind root_kind_ = Kind::kNull;
 
@@ -267,10 +275,18 @@ bool MessageSax::value(Kind kind) {
     return true;
   }
   switch (stack_[depth_ - 1]) {
-    case Ctx::kMessage: message_value(kind); break;
-    case Ctx::kSender: sender_value(kind); break;
-    case Ctx::kRecipients: recipient_value(kind); break;
-    case Ctx::kItems: item_value(kind); break;
+    case Ctx::kMessage:
+      message_value(kind);
+      break;
+    case Ctx::kSender:
+      sender_value(kind);
+      break;
+    case Ctx::kRecipients:
+      recipient_value(kind);
+      break;
+    case Ctx::kItems:
+      item_value(kind);
+      break;
   }
   return true;
 }
@@ -312,15 +328,32 @@ bool MessageSax::key(string_t& k) {
   forget(st.errors, k);
   Message& m = *st.m;
   switch (f) {
-    case kChannel: m.channel = Channel::kUnknown; break;
-    case kConversationId: m.conversation_id.clear(); break;
-    case kMessageId: m.message_id.clear(); break;
-    case kRecipientIds: m.recipient_ids.clear(); break;
-    case kSender: m.sender_age_band = AgeBand::kUnknown, m.sender_account_age_days = -1; break;
-    case kSenderId: m.sender_id.clear(); break;
-    case kText: m.text.clear(); break;
-    case kTs: m.ts_ms = 0; break;
-    default: break;
+    case kChannel:
+      m.channel = Channel::kUnknown;
+      break;
+    case kConversationId:
+      m.conversation_id.clear();
+      break;
+    case kMessageId:
+      m.message_id.clear();
+      break;
+    case kRecipientIds:
+      m.recipient_ids.clear();
+      break;
+    case kSender:
+      m.sender_age_band = AgeBand::kUnknown, m.sender_account_age_days = -1;
+      break;
+    case kSenderId:
+      m.sender_id.clear();
+      break;
+    case kText:
+      m.text.clear();
+      break;
+    case kTs:
+      m.ts_ms = 0;
+      break;
+    default:
+      break;
   }
   return true;
 }
@@ -337,7 +370,8 @@ void MessageSax::message_value(Kind kind) {
     return Status<>();
   };
   switch (st.field) {
-    case kIgnore: break;
+    case kIgnore:
+      break;
     case kMessages:
       if (kind == Kind::kArray) {
         push(Ctx::kItems);
@@ -345,23 +379,33 @@ void MessageSax::message_value(Kind kind) {
       }
       messages_not_array_ = true;
       break;
-    case kConversationId: r = id(st.m->conversation_id); break;
-    case kMessageId: r = id(st.m->message_id); break;
-    case kSenderId: r = id(st.m->sender_id); break;
-    case kText: r = kind == Kind::kString ? check_text(*string_, limits_, st.m->text) : not_a_string("text"); break;
+    case kConversationId:
+      r = id(st.m->conversation_id);
+      break;
+    case kMessageId:
+      r = id(st.m->message_id);
+      break;
+    case kSenderId:
+      r = id(st.m->sender_id);
+      break;
+    case kText:
+      r = kind == Kind::kString ? check_text(*string_, limits_, st.m->text) : not_a_string("text");
+      break;
     case kRecipientIds:
       if (kind == Kind::kArray) {
         recipients_ = 0, recipient_error_.reset();
         push(Ctx::kRecipients);
         return;
       }
-      if (kind != Kind::kNull)
-        r = field_error("message.bad_type", "recipient_ids must be an array", "recipient_ids");
+      if (kind != Kind::kNull) r = field_error("message.bad_type", "recipient_ids must be an array", "recipient_ids");
       break;
     case kTs:
-      if (kind == Kind::kInteger || kind == Kind::kFloat) r = ts_from_seconds(number_, st.m->ts_ms);
-      else if (kind == Kind::kString) r = ts_from_string(*string_, st.m->ts_ms);
-      else if (kind != Kind::kNull) r = ts_type_error();
+      if (kind == Kind::kInteger || kind == Kind::kFloat)
+        r = ts_from_seconds(number_, st.m->ts_ms);
+      else if (kind == Kind::kString)
+        r = ts_from_string(*string_, st.m->ts_ms);
+      else if (kind != Kind::kNull)
+        r = ts_type_error();
       break;
     case kSender:
       if (kind == Kind::kObject) {
@@ -372,10 +416,13 @@ void MessageSax::message_value(Kind kind) {
       if (kind != Kind::kNull) r = field_error("message.bad_type", "sender must be an object", "sender");
       break;
     case kChannel:
-      if (kind == Kind::kString) r = channel_from(*string_, *st.m);
-      else if (kind != Kind::kNull) r = not_a_string("channel");
+      if (kind == Kind::kString)
+        r = channel_from(*string_, *st.m);
+      else if (kind != Kind::kNull)
+        r = not_a_string("channel");
       break;
-    default: break;
+    default:
+      break;
   }
   if (!r) note(st.errors, kFieldNames[st.field], r.error());
   skip(kind);
@@ -386,16 +433,21 @@ void MessageSax::sender_value(Kind kind) {
   Status<> r;
   switch (sender_field_) {
     case SenderField::kAgeBand:
-      if (kind == Kind::kString) r = age_band_from(*string_, m);
-      else if (kind != Kind::kNull) r = age_band_type_error();
+      if (kind == Kind::kString)
+        r = age_band_from(*string_, m);
+      else if (kind != Kind::kNull)
+        r = age_band_type_error();
       if (!r) note(sender_errors_, "age_band", r.error());
       break;
     case SenderField::kAccountAge:
-      if (kind == Kind::kInteger) r = account_age_from(integer_, m);
-      else if (kind != Kind::kNull) r = account_age_type_error();
+      if (kind == Kind::kInteger)
+        r = account_age_from(integer_, m);
+      else if (kind != Kind::kNull)
+        r = account_age_type_error();
       if (!r) note(sender_errors_, "account_age_days", r.error());
       break;
-    case SenderField::kUnknown: break;
+    case SenderField::kUnknown:
+      break;
   }
   skip(kind);
 }
@@ -435,8 +487,10 @@ bool MessageSax::end() {
   if (c == Ctx::kSender) {
     if (const KeyedError* e = first_by_key(sender_errors_)) note(cur_->errors, "sender", e->error);
   } else if (c == Ctx::kRecipients) {
-    if (recipients_ > limits_.max_recipients) note(cur_->errors, "recipient_ids", too_many_recipients(limits_));
-    else if (recipient_error_) note(cur_->errors, "recipient_ids", std::move(*recipient_error_));
+    if (recipients_ > limits_.max_recipients)
+      note(cur_->errors, "recipient_ids", too_many_recipients(limits_));
+    else if (recipient_error_)
+      note(cur_->errors, "recipient_ids", std::move(*recipient_error_));
   } else if (c == Ctx::kMessage && cur_ == &item_) {
     if (std::optional<Error> e = message_error(item_)) {
       const std::string where = (wrapped_ ? "messages[" : "[") + std::to_string(items_ - 1) + "]";
@@ -493,8 +547,7 @@ Status<> MessageSax::finish(std::string_view text, bool parsed) {
       if (root_.have[f] && (first.empty() || kFieldNames[f] < first)) first = kFieldNames[f];
     if (const KeyedError* e = first_by_key(root_.errors); e && (first.empty() || e->key < first)) first = e->key;
     if (!first.empty() || !root_.errors.empty())
-      return Error("message.unknown_field", "a batch holds only \"messages\"")
-          .for_field(clip_echo(first));
+      return Error("message.unknown_field", "a batch holds only \"messages\"").for_field(clip_echo(first));
     if (messages_not_array_)
       return Error("message.bad_type", "messages must be an array of messages").for_field("messages");
     return batch_result("messages");
@@ -516,8 +569,8 @@ Status<> read_json_text(std::string_view text, const MessageLimits& limits, size
 }  // namespace
 
 Error json_too_deep_error() {
-  return Error("request.too_deep", "the body nests arrays and objects deeper than " +
-                                       std::to_string(kMaxJsonDepth) + " levels");
+  return Error("request.too_deep",
+               "the body nests arrays and objects deeper than " + std::to_string(kMaxJsonDepth) + " levels");
 }
 
 Error json_syntax_error(std::string_view text) {
@@ -526,12 +579,10 @@ Error json_syntax_error(std::string_view text) {
   if (tracker.too_deep()) return json_too_deep_error();
   const long bad = find_invalid_utf8(text);
   if (bad >= 0) {
-    return Error("message.invalid_utf8",
-                 "the body is not valid UTF-8 (byte " + std::to_string(bad) + ")")
+    return Error("message.invalid_utf8", "the body is not valid UTF-8 (byte " + std::to_string(bad) + ")")
         .for_field(clip_echo(tracker.path()));
   }
-  return Error("request.malformed_json",
-               "the body is not valid JSON: " + clip_echo(tracker.message()))
+  return Error("request.malformed_json", "the body is not valid JSON: " + clip_echo(tracker.message()))
       .for_field(clip_echo(tracker.path()));
 }
 

@@ -1,4 +1,4 @@
-// MessageStream: reads messages from a JSONL file (one API message per line, DESIGN.md)
+// MessageStream: reads messages from a JSONL file (one API message per line, server/README.md)
 // or stdin, for `vigil replay`, `vigil eval` and the fixture tests. Blank lines are
 // skipped; a line that is not valid JSON or not a valid message is reported as kBad
 // with its line number, and reading goes on.

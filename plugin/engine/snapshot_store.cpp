@@ -37,12 +37,21 @@ Error SnapshotStore::sql_error(const char* what) const {
   const char* msg = db_ ? sqlite3_errmsg(db_) : "the store is not open";
   const char* id;
   switch (code & 0xff) {
-    case SQLITE_FULL: id = "store.full"; break;
-    case SQLITE_READONLY: id = "store.read_only"; break;
+    case SQLITE_FULL:
+      id = "store.full";
+      break;
+    case SQLITE_READONLY:
+      id = "store.read_only";
+      break;
     case SQLITE_CORRUPT:
-    case SQLITE_NOTADB: id = "store.corrupt"; break;
-    case SQLITE_CANTOPEN: id = "store.open_failed"; break;
-    default: id = "store.io";
+    case SQLITE_NOTADB:
+      id = "store.corrupt";
+      break;
+    case SQLITE_CANTOPEN:
+      id = "store.open_failed";
+      break;
+    default:
+      id = "store.io";
   }
   // What the file system said, when SQLite reports it only as an I/O error.
   if (db_ && sqlite3_system_errno(db_) == EROFS) id = "store.read_only";
@@ -83,8 +92,8 @@ Result<std::unique_ptr<SnapshotStore>> SnapshotStore::open(const std::filesystem
 }
 
 Status<> SnapshotStore::connect() {
-  if (sqlite3_open_v2(path_.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                      nullptr) != SQLITE_OK) {
+  if (sqlite3_open_v2(path_.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr) !=
+      SQLITE_OK) {
     Error e = sql_error("cannot open the store");
     disconnect();
     return e;
@@ -112,8 +121,8 @@ Status<> SnapshotStore::connect() {
       "layout=excluded.layout, state=excluded.state, participants=excluded.participants, "
       "last_access_ms=excluded.last_access_ms";
   if (sqlite3_prepare_v3(db_, upsert, -1, SQLITE_PREPARE_PERSISTENT, &upsert_, nullptr) != SQLITE_OK ||
-      sqlite3_prepare_v3(db_, "DELETE FROM scorer_snapshots WHERE conversation_key = ?1", -1,
-                         SQLITE_PREPARE_PERSISTENT, &erase_, nullptr) != SQLITE_OK) {
+      sqlite3_prepare_v3(db_, "DELETE FROM scorer_snapshots WHERE conversation_key = ?1", -1, SQLITE_PREPARE_PERSISTENT,
+                         &erase_, nullptr) != SQLITE_OK) {
     Error e = sql_error("cannot prepare statements");
     disconnect();
     return e;

@@ -42,7 +42,7 @@ class SnapshotStore {
   // as on a full disk. Proves it can write (a row of `meta`): a store that cannot is an
   // error here (store.read_only names the file), not a surprise at the first flush.
   static Result<std::unique_ptr<SnapshotStore>> open(const std::filesystem::path& dir, const std::string& layout,
-                                                      int64_t max_bytes = 0);
+                                                     int64_t max_bytes = 0);
   ~SnapshotStore();
   SnapshotStore(const SnapshotStore&) = delete;
   SnapshotStore& operator=(const SnapshotStore&) = delete;
@@ -83,7 +83,7 @@ class SnapshotStore {
   sqlite3_stmt* erase_ = nullptr;
   std::string layout_;
   IdHasher id_hasher_;
-  std::string encoded_;  // write()'s scratch for one state
+  std::string encoded_;                    // write()'s scratch for one state
   std::vector<const SnapshotRow*> order_;  // write()'s rows in key order, reused
 };
 

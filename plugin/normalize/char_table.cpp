@@ -37,11 +37,10 @@ void CharTable::set_code_point(char32_t cp, char32_t to) {
 
 void CharTable::finish() {
   // The first entry set for a code point wins, as in the BMP array.
-  std::stable_sort(astral_.begin(), astral_.end(),
-                   [](const auto& a, const auto& b) { return a.first < b.first; });
-  astral_.erase(std::unique(astral_.begin(), astral_.end(),
-                            [](const auto& a, const auto& b) { return a.first == b.first; }),
-                astral_.end());
+  std::stable_sort(astral_.begin(), astral_.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  astral_.erase(
+      std::unique(astral_.begin(), astral_.end(), [](const auto& a, const auto& b) { return a.first == b.first; }),
+      astral_.end());
 }
 
 uint32_t CharTable::packed(char32_t cp) const {

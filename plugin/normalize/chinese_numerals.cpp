@@ -53,9 +53,7 @@ int numeral_value(char32_t c) {
   }
 }
 
-int run_value(char32_t c) {
-  return is_ascii_digit(c) ? static_cast<int>(c - '0') : numeral_value(c);
-}
+int run_value(char32_t c) { return is_ascii_digit(c) ? static_cast<int>(c - '0') : numeral_value(c); }
 
 // Whether units[i...] reads 岁, 周岁 or 年级: an age or a school grade follows.
 bool age_or_grade_at(const Units& units, size_t i) {
@@ -153,8 +151,7 @@ uint32_t fold_chinese_numerals(Units& units, Units& spare) {
       size_t part = i + 1;
       while (part < e && is_ascii_digit(units[part].cp) == is_ascii_digit(units[i].cp)) ++part;
       bool part_has_ten = false;
-      for (size_t k = i; k < part; ++k)
-        part_has_ten = part_has_ten || numeral_value(units[k].cp) == kTen;
+      for (size_t k = i; k < part; ++k) part_has_ten = part_has_ten || numeral_value(units[k].cp) == kTen;
       if (part_has_ten) {
         if (group < i) convert_or_copy(group, i);
         convert_or_copy(i, part);

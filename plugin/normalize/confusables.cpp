@@ -24,11 +24,10 @@ struct SpoofCloser {
 // Han, kana, Hangul, Yi and the CJK symbol blocks: rules keep Chinese as written, and
 // some of these have Latin-looking skeletons (a CJK full stop, the long vowel mark).
 bool is_cjk_block(UChar32 c) {
-  return (c >= 0x1100 && c <= 0x11FF) || (c >= 0x2E80 && c <= 0xA4CF) ||
-         (c >= 0xA960 && c <= 0xA97F) || (c >= 0xAC00 && c <= 0xD7FF) ||
-         (c >= 0xF900 && c <= 0xFAFF) || (c >= 0xFE30 && c <= 0xFE4F) ||
-         (c >= 0xFF61 && c <= 0xFFDC) || (c >= 0x16FE0 && c <= 0x1B2FF) ||
-         (c >= 0x1F200 && c <= 0x1F2FF) || c >= 0x20000;
+  return (c >= 0x1100 && c <= 0x11FF) || (c >= 0x2E80 && c <= 0xA4CF) || (c >= 0xA960 && c <= 0xA97F) ||
+         (c >= 0xAC00 && c <= 0xD7FF) || (c >= 0xF900 && c <= 0xFAFF) || (c >= 0xFE30 && c <= 0xFE4F) ||
+         (c >= 0xFF61 && c <= 0xFFDC) || (c >= 0x16FE0 && c <= 0x1B2FF) || (c >= 0x1F200 && c <= 0x1F2FF) ||
+         c >= 0x20000;
 }
 
 // The skeleton of `c` without its nonspacing marks, as UTF-16.

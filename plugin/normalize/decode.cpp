@@ -85,8 +85,7 @@ uint32_t decode_ascii(std::string_view input, NormalizedText& out) {
   }
   out.text.resize(n - dropped);
   out.origin.resize(n - dropped);
-  return (upper != 0 ? uint32_t{kNfkcCasefold} : 0u) |
-         (dropped != 0 ? uint32_t{kInvisibleRemoved} : 0u);
+  return (upper != 0 ? uint32_t{kNfkcCasefold} : 0u) | (dropped != 0 ? uint32_t{kInvisibleRemoved} : 0u);
 }
 
 void encode(const Units& units, NormalizedText& out) {
@@ -104,8 +103,8 @@ void encode(const Units& units, NormalizedText& out) {
   }
 }
 
-uint32_t decode_unicode(std::string_view input, const CharTable& table, Units& out,
-                        std::string& buffer, std::string_view& utf8) {
+uint32_t decode_unicode(std::string_view input, const CharTable& table, Units& out, std::string& buffer,
+                        std::string_view& utf8) {
   out.clear();
   uint32_t transforms = 0;
   const auto* p = reinterpret_cast<const unsigned char*>(input.data());

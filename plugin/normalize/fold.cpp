@@ -68,9 +68,8 @@ uint32_t classify_change(std::string_view before, std::string_view after) {
 
 }  // namespace
 
-uint32_t fold_unicode(const icu::Normalizer2& nfkc_casefold, const CharTable& table,
-                      std::string_view utf8, const Units& in, Units& out, icu::Edits& edits,
-                      std::string& folded) {
+uint32_t fold_unicode(const icu::Normalizer2& nfkc_casefold, const CharTable& table, std::string_view utf8,
+                      const Units& in, Units& out, icu::Edits& edits, std::string& folded) {
   out.clear();
   uint32_t transforms = 0;
   folded.clear();
@@ -78,8 +77,8 @@ uint32_t fold_unicode(const icu::Normalizer2& nfkc_casefold, const CharTable& ta
   UErrorCode status = U_ZERO_ERROR;
   if (utf8.size() <= static_cast<size_t>(std::numeric_limits<int32_t>::max())) {
     icu::StringByteSink<std::string> sink(&folded);
-    nfkc_casefold.normalizeUTF8(0, icu::StringPiece(utf8.data(), static_cast<int32_t>(utf8.size())),
-                                sink, &edits, status);
+    nfkc_casefold.normalizeUTF8(0, icu::StringPiece(utf8.data(), static_cast<int32_t>(utf8.size())), sink, &edits,
+                                status);
   } else {
     status = U_INDEX_OUTOFBOUNDS_ERROR;  // ICU counts in int32_t; such text skips NFKC
   }
@@ -111,8 +110,7 @@ uint32_t fold_unicode(const icu::Normalizer2& nfkc_casefold, const CharTable& ta
     const auto dest = static_cast<size_t>(it.destinationIndex());
     const auto new_length = static_cast<size_t>(it.newLength());
     const std::string_view after(folded.data() + dest, new_length);
-    transforms |=
-        classify_change(std::string_view(utf8.data() + it.sourceIndex(), old_length), after);
+    transforms |= classify_change(std::string_view(utf8.data() + it.sourceIndex(), old_length), after);
     const auto* p = reinterpret_cast<const unsigned char*>(after.data());
     for (size_t i = 0; i < new_length;) {
       char32_t c;
@@ -126,8 +124,7 @@ uint32_t fold_unicode(const icu::Normalizer2& nfkc_casefold, const CharTable& ta
     }
   }
   // Edits cover the whole source; should an iteration stop early, keep the rest as is.
-  for (; next < in.size(); ++next)
-    transforms |= emit(table, in[next].cp, in[next].begin, in[next].end, out);
+  for (; next < in.size(); ++next) transforms |= emit(table, in[next].cp, in[next].begin, in[next].end, out);
   return transforms;
 }
 

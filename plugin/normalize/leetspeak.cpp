@@ -45,9 +45,9 @@ char leet_letter(char c) {
 
 // Units and ordinals chat writes after a number.
 bool is_unit(const std::string& u, size_t b, size_t e) {
-  static constexpr std::string_view kUnits[] = {
-      "st", "nd",  "rd", "th",  "s", "yo", "y",  "yr", "yrs", "am", "pm", "k",   "m",  "f", "h",
-      "hr", "hrs", "d",  "min", "x", "g",  "gb", "mb", "cm",  "kg", "lb", "lbs", "ft", "u"};
+  static constexpr std::string_view kUnits[] = {"st", "nd", "rd", "th", "s",  "yo", "y",   "yr", "yrs", "am",
+                                                "pm", "k",  "m",  "f",  "h",  "hr", "hrs", "d",  "min", "x",
+                                                "g",  "gb", "mb", "cm", "kg", "lb", "lbs", "ft", "u"};
   for (std::string_view unit : kUnits) {
     if (unit.size() != e - b) continue;
     bool same = true;

@@ -63,8 +63,7 @@ Result<std::unique_ptr<Normalizer>> Normalizer::create(const NormalizerOptions& 
   return std::unique_ptr<Normalizer>(new Normalizer(std::move(impl)));
 }
 
-void Normalizer::normalize(std::string_view input, NormalizedText& out,
-                           NormalizeScratch& scratch) const {
+void Normalizer::normalize(std::string_view input, NormalizedText& out, NormalizeScratch& scratch) const {
   out.clear();
   if (input.empty()) return;
   uint32_t transforms = 0;
@@ -74,8 +73,8 @@ void Normalizer::normalize(std::string_view input, NormalizedText& out,
     normalize::Units& units = scratch.units;
     std::string_view utf8;
     transforms |= normalize::decode_unicode(input, impl_->table, scratch.spare, scratch.utf8, utf8);
-    transforms |= normalize::fold_unicode(*impl_->nfkc_casefold, impl_->table, utf8, scratch.spare,
-                                          units, scratch.edits, scratch.folded);
+    transforms |= normalize::fold_unicode(*impl_->nfkc_casefold, impl_->table, utf8, scratch.spare, units,
+                                          scratch.edits, scratch.folded);
     transforms |= normalize::drop_stray_marks(units);
     transforms |= normalize::fold_chinese_numerals(units, scratch.spare);
     normalize::encode(units, out);

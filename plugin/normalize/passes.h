@@ -33,16 +33,15 @@ uint32_t decode_ascii(std::string_view input, NormalizedText& out);
 // CharTable's homoglyphs mapped while capitals still look like capitals. Replaces
 // `out`, and points `utf8` at the UTF-8 of `out`'s code points: `input` itself when
 // nothing changed, else `buffer`.
-uint32_t decode_unicode(std::string_view input, const CharTable& table, Units& out,
-                        std::string& buffer, std::string_view& utf8);
+uint32_t decode_unicode(std::string_view input, const CharTable& table, Units& out, std::string& buffer,
+                        std::string_view& utf8);
 bool is_invisible(char32_t cp);
 
 // NFKC + case folding (ICU) over `utf8`, the UTF-8 of `in`, then the CharTable's
 // replacements: homoglyphs, styled forms, Traditional characters. Replaces `out`.
 // `edits` and `folded` are working buffers, reused.
-uint32_t fold_unicode(const icu::Normalizer2& nfkc_casefold, const CharTable& table,
-                      std::string_view utf8, const Units& in, Units& out, icu::Edits& edits,
-                      std::string& folded);
+uint32_t fold_unicode(const icu::Normalizer2& nfkc_casefold, const CharTable& table, std::string_view utf8,
+                      const Units& in, Units& out, icu::Edits& edits, std::string& folded);
 
 // Combining marks left on an ASCII character or a Chinese numeral (none NFKC could
 // compose: "q" + U+0301, zalgo text) dropped, their span joined to the character's, as

@@ -18,8 +18,7 @@ uint32_t shorten_repeats(NormalizedText& t) {
   // Most messages hold no character three times in a row: a loop the compiler vectorises.
   uint8_t any = 0;
   for (size_t i = 0; i + kKept < n; ++i) {
-    any |=
-        static_cast<uint8_t>(text[i] == text[i + 1]) & static_cast<uint8_t>(text[i] == text[i + 2]);
+    any |= static_cast<uint8_t>(text[i] == text[i + 1]) & static_cast<uint8_t>(text[i] == text[i + 2]);
   }
   if (any == 0) return 0;
   uint32_t transforms = 0;

@@ -20,8 +20,8 @@ bool is_separator(char c) { return byte_class(c) & kSeparatorClass; }
 // Letters chat uses as whole words: i, a, u (you), r (are), y (why), c (see), n (and),
 // b (be), o (oh); and 4 (for).
 bool is_single_letter_word(char c) {
-  return c == 'i' || c == 'a' || c == 'u' || c == 'r' || c == 'y' || c == 'c' || c == 'n' ||
-         c == 'b' || c == 'o' || c == '4';
+  return c == 'i' || c == 'a' || c == 'u' || c == 'r' || c == 'y' || c == 'c' || c == 'n' || c == 'b' || c == 'o' ||
+         c == '4';
 }
 
 // Whether units[i] stands alone: an item with no word character on either side.

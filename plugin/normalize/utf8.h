@@ -36,8 +36,7 @@ inline int decode_utf8(const unsigned char* p, size_t n, char32_t& cp) {
   const unsigned char lo = b0 == 0xF0 ? 0x90 : 0x80;  // F0 80..8F would be overlong
   const unsigned char hi = b0 == 0xF4 ? 0x8F : 0xBF;  // F4 90.. is past U+10FFFF
   if (p[1] < lo || p[1] > hi || (p[2] & 0xC0) != 0x80 || (p[3] & 0xC0) != 0x80) return 0;
-  cp = (char32_t(b0 & 0x07) << 18) | (char32_t(p[1] & 0x3F) << 12) | (char32_t(p[2] & 0x3F) << 6) |
-       (p[3] & 0x3F);
+  cp = (char32_t(b0 & 0x07) << 18) | (char32_t(p[1] & 0x3F) << 12) | (char32_t(p[2] & 0x3F) << 6) | (p[3] & 0x3F);
   return 4;
 }
 
@@ -66,9 +65,7 @@ inline int encode_utf8(char32_t cp, char* out) {
 }
 
 // The length of the UTF-8 of `cp`.
-inline int utf8_length(char32_t cp) {
-  return cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
-}
+inline int utf8_length(char32_t cp) { return cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4; }
 
 // Whether every byte of [p, p + n) is ASCII; reads eight bytes at a time.
 bool is_ascii(const char* p, size_t n);

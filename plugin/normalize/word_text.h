@@ -29,11 +29,9 @@ inline constexpr std::array<uint8_t, 256> kByteClasses = [] {
   for (int c = 'a'; c <= 'z'; ++c) t[c] = kLetterClass | kTokenClass | kWordClass;
   for (int c = '0'; c <= '9'; ++c) t[c] = kDigitClass | kTokenClass | kWordClass;
   for (char c : {'0', '1', '3', '4', '5', '7'}) t[static_cast<unsigned char>(c)] |= kLeetClass;
-  for (char c : {'@', '$'})
-    t[static_cast<unsigned char>(c)] = kLeetClass | kTokenClass | kWordClass;
+  for (char c : {'@', '$'}) t[static_cast<unsigned char>(c)] = kLeetClass | kTokenClass | kWordClass;
   t['\''] = kWordClass;
-  for (char c : {' ', '.', '-', '_', '*', '~', '|', '/'})
-    t[static_cast<unsigned char>(c)] = kSeparatorClass;
+  for (char c : {' ', '.', '-', '_', '*', '~', '|', '/'}) t[static_cast<unsigned char>(c)] = kSeparatorClass;
   return t;
 }();
 

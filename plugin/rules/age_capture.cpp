@@ -9,14 +9,13 @@ namespace {
 constexpr int kMaxAge = 120;
 
 constexpr std::array<std::string_view, 20> kUnits = {
-    "zero",    "one",     "two",       "three",    "four",     "five",    "six",
-    "seven",   "eight",   "nine",      "ten",      "eleven",   "twelve",  "thirteen",
-    "fourteen", "fifteen", "sixteen",  "seventeen", "eighteen", "nineteen"};
+    "zero", "one",    "two",    "three",    "four",     "five",    "six",     "seven",     "eight",    "nine",
+    "ten",  "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"};
 constexpr std::array<std::string_view, 10> kTens = {"",      "",      "twenty",  "thirty", "forty",
                                                     "fifty", "sixty", "seventy", "eighty", "ninety"};
-constexpr std::array<std::string_view, 13> kOrdinals = {
-    "",        "first", "second", "third",  "fourth", "fifth",   "sixth",
-    "seventh", "eighth", "ninth", "tenth", "eleventh", "twelfth"};
+constexpr std::array<std::string_view, 13> kOrdinals = {"",      "first",    "second",  "third",  "fourth",
+                                                        "fifth", "sixth",    "seventh", "eighth", "ninth",
+                                                        "tenth", "eleventh", "twelfth"};
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);

@@ -1,5 +1,6 @@
 #include "plugin/rules/db_cache.h"
 
+#include <unistd.h>
 #include <atomic>
 #include <cerrno>
 #include <cstring>
@@ -7,7 +8,6 @@
 #include <iterator>
 #include <sstream>
 #include <system_error>
-#include <unistd.h>
 
 #include "plugin/rules/sha256.h"
 

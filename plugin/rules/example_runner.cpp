@@ -57,8 +57,8 @@ ExampleReport run_examples(const std::shared_ptr<const RuleSet>& rules, const No
         ++result.match_passed;
       } else {
         ++result.match_failed;
-        fail(marks.match[i], "the match example " + in_quotes(example) + " does not hit this rule (normalised: " +
-                                 in_quotes(text.text) + ")");
+        fail(marks.match[i], "the match example " + in_quotes(example) +
+                                 " does not hit this rule (normalised: " + in_quotes(text.text) + ")");
       }
     }
     for (size_t i = 0; i < rule.examples_no_match.size(); ++i) {
@@ -69,9 +69,10 @@ ExampleReport run_examples(const std::shared_ptr<const RuleSet>& rules, const No
         ++result.no_match_passed;
       } else {
         ++result.no_match_failed;
-        fail(marks.no_match[i], "the no_match example " + in_quotes(example) + " hits this rule on " +
-                                    in_quotes(std::string_view(text.text).substr(hit.norm_start, hit.norm_end - hit.norm_start)) +
-                                    " (normalised: " + in_quotes(text.text) + ")");
+        fail(marks.no_match[i],
+             "the no_match example " + in_quotes(example) + " hits this rule on " +
+                 in_quotes(std::string_view(text.text).substr(hit.norm_start, hit.norm_end - hit.norm_start)) +
+                 " (normalised: " + in_quotes(text.text) + ")");
       }
     }
     report.rules.push_back(result);

@@ -16,10 +16,10 @@ namespace vigil {
 
 struct Capture {
   std::string name;
-  std::string text;            // the captured normalised text
-  uint32_t norm_start = 0;     // span in the normalised text
+  std::string text;         // the captured normalised text
+  uint32_t norm_start = 0;  // span in the normalised text
   uint32_t norm_end = 0;
-  uint32_t start = 0;          // span in the original text
+  uint32_t start = 0;  // span in the original text
   uint32_t end = 0;
 };
 

@@ -41,8 +41,8 @@ struct HsExpression {
 
 struct HsCompileResult {
   HsDatabasePtr db;
-  std::string error;   // set when db is null
-  int expression = -1; // index of the expression the error is about, or -1
+  std::string error;    // set when db is null
+  int expression = -1;  // index of the expression the error is about, or -1
 };
 HsCompileResult hs_compile_all(const std::vector<HsExpression>& expressions);
 

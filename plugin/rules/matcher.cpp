@@ -30,9 +30,8 @@ int on_hs_match(unsigned int id, unsigned long long /*from*/, unsigned long long
 }
 
 void sort_by_start(HitList& out) {
-  std::sort(out.begin(), out.end(), [](const Hit& a, const Hit& b) {
-    return a.start != b.start ? a.start < b.start : a.rule < b.rule;
-  });
+  std::sort(out.begin(), out.end(),
+            [](const Hit& a, const Hit& b) { return a.start != b.start ? a.start < b.start : a.rule < b.rule; });
 }
 
 }  // namespace

@@ -19,12 +19,12 @@
 namespace vigil {
 
 struct Hit {
-  uint32_t rule = 0;        // index into RuleSet::rules()
-  uint32_t start = 0;       // byte span in the ORIGINAL text
+  uint32_t rule = 0;   // index into RuleSet::rules()
+  uint32_t start = 0;  // byte span in the ORIGINAL text
   uint32_t end = 0;
   uint32_t norm_start = 0;  // byte span in the normalised text
   uint32_t norm_end = 0;
-  int32_t age = -1;         // the disclosed age for age_signal rules, else -1
+  int32_t age = -1;  // the disclosed age for age_signal rules, else -1
 };
 
 using HitList = std::vector<Hit>;

@@ -163,7 +163,8 @@ void parse_examples(const YAML::Node& node, RuleSource& src, Reporter& report) {
     return;
   }
   report.check_keys(node, {"match", "no_match"}, "'examples'");
-  if (node["match"].IsDefined()) report.strings(node["match"], "'examples.match'", src.rule.examples_match, &src.match_marks);
+  if (node["match"].IsDefined())
+    report.strings(node["match"], "'examples.match'", src.rule.examples_match, &src.match_marks);
   if (node["no_match"].IsDefined()) {
     report.strings(node["no_match"], "'examples.no_match'", src.rule.examples_no_match, &src.no_match_marks);
   }
@@ -222,10 +223,9 @@ std::optional<RuleSource> parse_rule(const YAML::Node& r, const PackSource& pack
   }
   report.set_rule(src.rule.id);
   const size_t before = report.count();
-  report.check_keys(r,
-                    {"id", "stage", "weight", "description", "status", "patterns", "unless",
-                     "examples", "grade_offset", "urgent"},
-                    "a rule");
+  report.check_keys(
+      r, {"id", "stage", "weight", "description", "status", "patterns", "unless", "examples", "grade_offset", "urgent"},
+      "a rule");
   // Present but empty (`id: !tag` reads as "") is refused like missing: no rule is kept
   // without an id and a stage.
   if (src.rule.id.empty()) {
@@ -246,7 +246,8 @@ std::optional<RuleSource> parse_rule(const YAML::Node& r, const PackSource& pack
     auto v = report.scalar(st, "'status'");
     auto status = v ? parse_status(*v) : std::nullopt;
     if (status) src.rule.status = *status;
-    if (v && !status) report.at(st, "rules.bad_value", "'status' must be stable, shadow or deprecated, not '" + *v + "'");
+    if (v && !status)
+      report.at(st, "rules.bad_value", "'status' must be stable, shadow or deprecated, not '" + *v + "'");
   }
   parse_number_fields(r, src, report);
   if (YAML::Node u = r["urgent"]; u.IsDefined()) {

@@ -19,8 +19,8 @@ int age_from(const CompiledPattern& p, const Rule& rule, const re2::StringPiece*
 
 }  // namespace
 
-bool confirm_rule(const RuleSetImpl& impl, uint32_t rule, const NormalizedText& text, re2::StringPiece* sub,
-                  Hit& hit, const uint8_t* candidates) {
+bool confirm_rule(const RuleSetImpl& impl, uint32_t rule, const NormalizedText& text, re2::StringPiece* sub, Hit& hit,
+                  const uint8_t* candidates) {
   const CompiledRule& cr = impl.compiled[rule];
   const re2::StringPiece input(text.text.data(), text.text.size());
   int best = -1;

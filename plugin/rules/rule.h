@@ -1,5 +1,5 @@
 // Rule and Stage: one validated rule of a pack, and one stage of the grooming model, as
-// loaded from rules/*.yaml and rules/stages.yaml (formats in DESIGN.md and docs/rules.md).
+// loaded from rules/*.yaml and rules/stages.yaml (formats in docs/rules.md).
 // Plain data; owned by a RuleSet. Copyable, movable.
 #pragma once
 
@@ -16,20 +16,20 @@ enum class RuleStatus : uint8_t {
 };
 
 struct Stage {
-  std::string name;         // "access", "trust", ... as in stages.yaml
+  std::string name;  // "access", "trust", ... as in stages.yaml
   std::string description;
-  uint32_t order = 0;       // position in the usual order, 0-based
+  uint32_t order = 0;  // position in the usual order, 0-based
 };
 
 // The pseudo-stage of rules that capture a disclosed age rather than a behaviour.
 inline constexpr const char* kAgeSignalStage = "age_signal";
 
 struct Rule {
-  std::string id;           // "en.secrecy.dont_tell"
-  std::string pack;         // "en-core"
-  std::string language;     // "en", "zh"
-  std::string stage;        // a Stage name, or kAgeSignalStage
-  int stage_index = -1;     // index into RuleSet::stages(); -1 for age_signal
+  std::string id;        // "en.secrecy.dont_tell"
+  std::string pack;      // "en-core"
+  std::string language;  // "en", "zh"
+  std::string stage;     // a Stage name, or kAgeSignalStage
+  int stage_index = -1;  // index into RuleSet::stages(); -1 for age_signal
   double weight = 1.0;
   std::string description;
   // age_signal rules with a (?P<grade>...) group: age = grade + grade_offset.

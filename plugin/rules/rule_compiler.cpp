@@ -15,8 +15,8 @@ Error pattern_error(const RuleSource& src, const SourceMark& m, std::string mess
   return Error("rules.bad_regex", std::move(message)).at(src.rule.file, m.line, m.column).for_rule(src.rule.id);
 }
 
-std::unique_ptr<re2::RE2> compile_one(const std::string& pattern, const RuleLoadOptions& options,
-                                      const RuleSource& src, const SourceMark& m, Errors& errors) {
+std::unique_ptr<re2::RE2> compile_one(const std::string& pattern, const RuleLoadOptions& options, const RuleSource& src,
+                                      const SourceMark& m, Errors& errors) {
   re2::RE2::Options o;
   o.set_case_sensitive(false);
   o.set_encoding(re2::RE2::Options::EncodingUTF8);
@@ -132,9 +132,9 @@ void compile_hyperscan(RuleSetImpl& impl, const std::vector<RuleSource>& sources
     const size_t i = static_cast<size_t>(built.expression);
     const auto [r, p] = origin[i];
     std::string why = hs_expression_problem(expressions[i].expression);
-    errors.push_back(pattern_error(sources[r], sources[r].pattern_marks[p],
-                                   "Hyperscan rejects the regex '" + impl.rules[r].patterns[p] +
-                                       "': " + (why.empty() ? built.error : why)));
+    errors.push_back(pattern_error(
+        sources[r], sources[r].pattern_marks[p],
+        "Hyperscan rejects the regex '" + impl.rules[r].patterns[p] + "': " + (why.empty() ? built.error : why)));
     expressions.erase(expressions.begin() + static_cast<long>(i));
     origin.erase(origin.begin() + static_cast<long>(i));
   }

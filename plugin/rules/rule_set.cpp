@@ -33,15 +33,13 @@ bool read_file(const fs::path& path, std::string& out) {
 std::vector<fs::path> pack_files(const fs::path& dir, Errors& errors) {
   std::vector<fs::path> files;
   std::error_code ec;
-  fs::recursive_directory_iterator it(dir, fs::directory_options::follow_directory_symlink, ec),
-      end;
+  fs::recursive_directory_iterator it(dir, fs::directory_options::follow_directory_symlink, ec), end;
   for (; !ec && it != end; it.increment(ec)) {
     const fs::path& p = it->path();
     std::error_code st;
     if (it->is_symlink(st) && !fs::exists(p, st)) {
-      errors.push_back(Error("rules.dangling_symlink",
-                             "a symbolic link in the rules folder points to '" +
-                                 fs::read_symlink(p, st).string() + "', which does not exist")
+      errors.push_back(Error("rules.dangling_symlink", "a symbolic link in the rules folder points to '" +
+                                                           fs::read_symlink(p, st).string() + "', which does not exist")
                            .at(p.string()));
       continue;
     }
@@ -52,8 +50,7 @@ std::vector<fs::path> pack_files(const fs::path& dir, Errors& errors) {
   }
   if (ec) {
     const fs::path where = it != end ? it->path() : dir;
-    errors.push_back(Error("rules.io_error", "cannot list the rules folder: " + ec.message())
-                         .at(where.string()));
+    errors.push_back(Error("rules.io_error", "cannot list the rules folder: " + ec.message()).at(where.string()));
   }
   std::sort(files.begin(), files.end());
   return files;
@@ -61,8 +58,7 @@ std::vector<fs::path> pack_files(const fs::path& dir, Errors& errors) {
 
 // Checks that need every pack: duplicate ids and unknown stages. Keeps the rules that
 // pass, in load order.
-std::vector<RuleSource> cross_check(std::vector<PackSource>& packs, const std::vector<Stage>& stages,
-                                    Errors& errors) {
+std::vector<RuleSource> cross_check(std::vector<PackSource>& packs, const std::vector<Stage>& stages, Errors& errors) {
   std::vector<RuleSource> kept;
   std::map<std::string, std::string, std::less<>> seen;  // id -> file:line
   std::string known;
@@ -81,10 +77,10 @@ std::vector<RuleSource> cross_check(std::vector<PackSource>& packs, const std::v
       if (rule.stage != kAgeSignalStage) {
         auto st = std::find_if(stages.begin(), stages.end(), [&](const Stage& s) { return s.name == rule.stage; });
         if (st == stages.end()) {
-          errors.push_back(Error("rules.unknown_stage",
-                                 "unknown stage '" + rule.stage + "' (stages.yaml declares: " + known + ")")
-                               .at(rule.file, src.stage_mark.line, src.stage_mark.column)
-                               .for_rule(rule.id));
+          errors.push_back(
+              Error("rules.unknown_stage", "unknown stage '" + rule.stage + "' (stages.yaml declares: " + known + ")")
+                  .at(rule.file, src.stage_mark.line, src.stage_mark.column)
+                  .for_rule(rule.id));
           ok = false;
         } else {
           rule.stage_index = static_cast<int>(st - stages.begin());
@@ -107,9 +103,9 @@ Result<std::shared_ptr<const RuleSet>, Errors> RuleSet::load(const std::filesyst
                                                              const RuleLoadOptions& options) {
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) {
-    return Errors{Error("rules.not_found",
-                        "rules folder '" + dir.string() + "' does not exist (set --rules or $VIGIL_RULES)")
-                      .at(dir.string())};
+    return Errors{
+        Error("rules.not_found", "rules folder '" + dir.string() + "' does not exist (set --rules or $VIGIL_RULES)")
+            .at(dir.string())};
   }
   Errors errors;
   auto impl = std::make_unique<RuleSetImpl>();
@@ -138,8 +134,8 @@ Result<std::shared_ptr<const RuleSet>, Errors> RuleSet::load(const std::filesyst
     packs.push_back(parse_pack(file.string(), text, errors));
   }
   if (packs.empty() && errors.empty()) {
-    errors.push_back(Error("rules.no_packs", "no rule pack (*.yaml besides stages.yaml) in the rules folder")
-                         .at(dir.string()));
+    errors.push_back(
+        Error("rules.no_packs", "no rule pack (*.yaml besides stages.yaml) in the rules folder").at(dir.string()));
   }
 
   std::vector<RuleSource> sources = cross_check(packs, impl->stages, errors);

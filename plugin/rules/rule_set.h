@@ -35,7 +35,7 @@ class RuleSet {
  public:
   // Loads `dir`/stages.yaml and every *.yaml below `dir` (recursively, sorted by path).
   static Result<std::shared_ptr<const RuleSet>, Errors> load(const std::filesystem::path& dir,
-                                                               const RuleLoadOptions& options = {});
+                                                             const RuleLoadOptions& options = {});
   ~RuleSet();
   RuleSet(const RuleSet&) = delete;
   RuleSet& operator=(const RuleSet&) = delete;

@@ -41,9 +41,9 @@ class RuleSetImpl {
  public:
   std::vector<Stage> stages;
   std::vector<Rule> rules;
-  std::vector<CompiledRule> compiled;     // parallel to rules
+  std::vector<CompiledRule> compiled;       // parallel to rules
   std::vector<ExampleMarks> example_marks;  // parallel to rules
-  std::vector<uint32_t> active;           // stable and shadow rules, ascending
+  std::vector<uint32_t> active;             // stable and shadow rules, ascending
   std::map<std::string, int, std::less<>> rule_by_id;
   std::string version;
   std::string stages_yaml;

@@ -73,8 +73,7 @@ void ConversationState::encode(std::string& out) const {
   out.push_back(static_cast<char>(kEncodeVersion));
   out.append(reinterpret_cast<const char*>(&h), sizeof h);
   out.append(reinterpret_cast<const char*>(&n), sizeof n);
-  for (int i = 0; i < n; ++i)
-    out.append(reinterpret_cast<const char*>(&p[i]), sizeof(ParticipantState));
+  for (int i = 0; i < n; ++i) out.append(reinterpret_cast<const char*>(&p[i]), sizeof(ParticipantState));
 }
 
 bool ConversationState::decode(std::string_view bytes) {
@@ -84,25 +83,22 @@ bool ConversationState::decode(std::string_view bytes) {
   if (bytes.size() < kFixed || static_cast<uint8_t>(bytes[0]) != kEncodeVersion) return false;
   std::memcpy(&h, bytes.data() + 1, sizeof h);
   std::memcpy(&n, bytes.data() + 1 + sizeof h, sizeof n);
-  if (n > kMaxParticipantsLimit || bytes.size() != kFixed + n * sizeof(ParticipantState))
-    return false;
+  if (n > kMaxParticipantsLimit || bytes.size() != kFixed + n * sizeof(ParticipantState)) return false;
   // Indexes used without further checks must be in range, whatever the file holds.
-  if (h.recent_next >= kRecentIds || h.urgent_sender >= n || h.urgent_sender < -1 ||
-      h.last_suspect >= n || h.last_suspect < -1)
+  if (h.recent_next >= kRecentIds || h.urgent_sender >= n || h.urgent_sender < -1 || h.last_suspect >= n ||
+      h.last_suspect < -1)
     return false;
   ParticipantList list;
   for (int i = 0; i < n; ++i) {
     const int k = list.push_back();
-    std::memcpy(&list[k], bytes.data() + kFixed + i * sizeof(ParticipantState),
-                sizeof(ParticipantState));
+    std::memcpy(&list[k], bytes.data() + kFixed + i * sizeof(ParticipantState), sizeof(ParticipantState));
   }
   static_cast<ConversationHeader&>(*this) = h;
   p = std::move(list);
   return true;
 }
 
-void ConversationState::remap_stages(const std::vector<std::string>& from,
-                                     const std::vector<std::string>& to) {
+void ConversationState::remap_stages(const std::vector<std::string>& from, const std::vector<std::string>& to) {
   int target[kMaxStages];
   for (size_t k = 0; k < kMaxStages; ++k) {
     target[k] = -1;
@@ -115,8 +111,7 @@ void ConversationState::remap_stages(const std::vector<std::string>& from,
     float evidence[kMaxStages] = {};
     uint8_t first_reach[kMaxStages] = {};
     for (int k = 0; k < kMaxStages; ++k)
-      if (target[k] >= 0)
-        evidence[target[k]] = q.evidence[k], first_reach[target[k]] = q.first_reach[k];
+      if (target[k] >= 0) evidence[target[k]] = q.evidence[k], first_reach[target[k]] = q.first_reach[k];
     std::copy(evidence, evidence + kMaxStages, q.evidence);
     std::copy(first_reach, first_reach + kMaxStages, q.first_reach);
   }

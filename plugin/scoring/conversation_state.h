@@ -30,24 +30,24 @@
 namespace vigil {
 
 inline constexpr int kInlineParticipants = 2;  // participants held without a heap block
-inline constexpr int kRepeatSlots = 5;  // distinct rules whose repeats are counted per sender
-inline constexpr int kRecentIds = 8;    // duplicate-detection window, in messages
+inline constexpr int kRepeatSlots = 5;         // distinct rules whose repeats are counted per sender
+inline constexpr int kRecentIds = 8;           // duplicate-detection window, in messages
 inline constexpr uint8_t kNoAge = 255;
 
 // One participant. repeat_rule/repeat_count: a rule (a 16-bit hash of its id, stable
 // across reloads and restarts) and how often this sender hit it.
 struct ParticipantState {
-  uint64_t id_hash = 0;                  // IdHasher of the sender id; 0: empty slot
-  float evidence[kMaxStages] = {};       // decayed to ConversationHeader::last_ts_ms
+  uint64_t id_hash = 0;             // IdHasher of the sender id; 0: empty slot
+  float evidence[kMaxStages] = {};  // decayed to ConversationHeader::last_ts_ms
   uint16_t repeat_rule[kRepeatSlots] = {};
   uint8_t repeat_count[kRepeatSlots] = {};
   uint8_t first_reach[kMaxStages] = {};  // 1-based rank in which each stage was first reached; 0 never
   uint8_t min_age = kNoAge;              // smallest and largest age this sender disclosed
   uint8_t max_age = kNoAge;
-  uint8_t band = 0;                      // AgeBand from the platform (last non-unknown seen)
-  uint8_t flags = 0;                     // kNewAccount
-  uint16_t messages = 0;                 // saturating
-  uint8_t reached = 0;                   // stages reached so far (ranks handed out)
+  uint8_t band = 0;       // AgeBand from the platform (last non-unknown seen)
+  uint8_t flags = 0;      // kNewAccount
+  uint16_t messages = 0;  // saturating
+  uint8_t reached = 0;    // stages reached so far (ranks handed out)
 
   static constexpr uint8_t kNewAccount = 1;
 };
@@ -57,17 +57,17 @@ static_assert(std::is_trivially_copyable_v<ParticipantState> && sizeof(Participa
 struct RecentVerdict {
   uint16_t risk_centi = 0;  // 0..10000
   uint8_t level = 0;
-  int16_t suspect = -1;     // participant index, -1 none
+  int16_t suspect = -1;  // participant index, -1 none
 };
 
 // The fixed part of a conversation's state.
 struct ConversationHeader {
   int64_t first_ts_ms = 0;
-  int64_t last_ts_ms = 0;     // evidence is decayed to this time
-  uint32_t messages = 0;      // scored messages
+  int64_t last_ts_ms = 0;  // evidence is decayed to this time
+  uint32_t messages = 0;   // scored messages
   float last_risk = 0;
-  uint8_t flags = 0;          // kUrgentSticky
-  uint8_t recent_next = 0;    // ring position in recent_id[]
+  uint8_t flags = 0;        // kUrgentSticky
+  uint8_t recent_next = 0;  // ring position in recent_id[]
   uint8_t last_level = 0;
   uint8_t pad = 0;
   int16_t urgent_sender = -1;  // who made it urgent

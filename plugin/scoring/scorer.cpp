@@ -66,13 +66,14 @@ int Scorer::find_or_add(ConversationState& s, uint64_t id_hash, bool& added, boo
     const bool minor = age_status(s.p[i]) == AgeStatus::kMinor;
     const double sc = score_of(s, i, minors, nullptr);
     const bool better = victim < 0 || (victim_minor && !minor) ||
-                        (minor == victim_minor && (sc < victim_score || (sc == victim_score && s.p[i].messages < s.p[victim].messages)));
+                        (minor == victim_minor &&
+                         (sc < victim_score || (sc == victim_score && s.p[i].messages < s.p[victim].messages)));
     if (better) victim = i, victim_minor = minor, victim_score = sc;
   }
   if (explain)
-    explain->notes.push_back("the conversation has " + std::to_string(n) + " senders (scorer.max_participants): participant " +
-                             std::to_string(victim) + ", the least risky (score " + fmt2(victim_score) +
-                             "), made room for this sender");
+    explain->notes.push_back("the conversation has " + std::to_string(n) +
+                             " senders (scorer.max_participants): participant " + std::to_string(victim) +
+                             ", the least risky (score " + fmt2(victim_score) + "), made room for this sender");
   s.forget_participant(victim);
   s.p[victim] = ParticipantState{};
   s.p[victim].id_hash = id_hash;
@@ -143,8 +144,10 @@ ScoreOutcome Scorer::score(ConversationState& s, const SenderInfo& sender, std::
     if (p.messages < UINT16_MAX) ++p.messages;
     if (sender.band != AgeBand::kUnknown) p.band = static_cast<uint8_t>(sender.band);
     if (sender.account_age_days >= 0) {
-      if (sender.account_age_days < c_.new_account_days) p.flags |= ParticipantState::kNewAccount;
-      else p.flags &= static_cast<uint8_t>(~ParticipantState::kNewAccount);
+      if (sender.account_age_days < c_.new_account_days)
+        p.flags |= ParticipantState::kNewAccount;
+      else
+        p.flags &= static_cast<uint8_t>(~ParticipantState::kNewAccount);
     }
     for (const ScoreHit& h : hits) {
       apply_hit(p, h, explain);
@@ -184,10 +187,11 @@ ScoreOutcome Scorer::evaluate(const ConversationState& s, Explanation* explain) 
     if (sc > best) best = sc, out.top = i;
   }
   const bool sticky = s.flags & ConversationState::kUrgentSticky;
-  const bool urgent_ok = sticky && s.urgent_sender >= 0 && s.urgent_sender < s.participants() &&
-                         eligible(s, s.urgent_sender);
+  const bool urgent_ok =
+      sticky && s.urgent_sender >= 0 && s.urgent_sender < s.participants() && eligible(s, s.urgent_sender);
   const int subject = urgent_ok ? s.urgent_sender : out.top;
-  const double score = subject >= 0 ? (subject == out.top && !explain ? best : score_of(s, subject, minors, explain)) : 0.0;
+  const double score =
+      subject >= 0 ? (subject == out.top && !explain ? best : score_of(s, subject, minors, explain)) : 0.0;
   out.risk = c_.risk_for(score);
   const double urgent_risk = c_.levels[static_cast<int>(Level::kUrgent)].min_risk;
   if (sticky) {
@@ -248,8 +252,7 @@ int Scorer::known_minors(const ConversationState& s) const {
 
 int Scorer::reached_stages(const ParticipantState& p) const {
   int n = 0;
-  for (size_t k = 0; k < c_.stages.size(); ++k)
-    n += p.evidence[k] >= c_.reach_evidence && p.first_reach[k] > 0;
+  for (size_t k = 0; k < c_.stages.size(); ++k) n += p.evidence[k] >= c_.reach_evidence && p.first_reach[k] > 0;
   return n;
 }
 
@@ -278,7 +281,8 @@ double Scorer::score_of(const ConversationState& s, int i, int minors, Explanati
   // Sort the reached stages by first-reach rank (n <= 8: insertion sort), then the
   // longest strictly increasing run of stage indices: how much of the usual order.
   for (int a = 1; a < reached; ++a)
-    for (int b = a; b > 0 && rank[b - 1] > rank[b]; --b) std::swap(rank[b - 1], rank[b]), std::swap(order[b - 1], order[b]);
+    for (int b = a; b > 0 && rank[b - 1] > rank[b]; --b)
+      std::swap(rank[b - 1], rank[b]), std::swap(order[b - 1], order[b]);
   int lis[kMaxStages];
   int in_order = 0;
   for (int a = 0; a < reached; ++a) {
@@ -287,7 +291,8 @@ double Scorer::score_of(const ConversationState& s, int i, int minors, Explanati
       if (order[b] < order[a]) lis[a] = std::max(lis[a], lis[b] + 1);
     in_order = std::max(in_order, lis[a]);
   }
-  const double bonus = reached >= 2 ? c_.distinct_stage_bonus * (reached - 1) + c_.in_order_bonus * (in_order - 1) : 0.0;
+  const double bonus =
+      reached >= 2 ? c_.distinct_stage_bonus * (reached - 1) + c_.in_order_bonus * (in_order - 1) : 0.0;
 
   const bool other_minor = minors - (age_status(p) == AgeStatus::kMinor ? 1 : 0) > 0;
   double m = 1;
@@ -297,9 +302,15 @@ double Scorer::score_of(const ConversationState& s, int i, int minors, Explanati
   };
   if (other_minor) factor("other_minor", c_.m_other_minor);
   switch (sender_status(p)) {
-    case AgeStatus::kAdult: factor("sender_adult", c_.m_sender_adult); break;
-    case AgeStatus::kMinor: factor("sender_minor", c_.m_sender_minor); break;
-    case AgeStatus::kUnknown: factor("sender_unknown", c_.m_sender_unknown); break;
+    case AgeStatus::kAdult:
+      factor("sender_adult", c_.m_sender_adult);
+      break;
+    case AgeStatus::kMinor:
+      factor("sender_minor", c_.m_sender_minor);
+      break;
+    case AgeStatus::kUnknown:
+      factor("sender_unknown", c_.m_sender_unknown);
+      break;
   }
   if (p.flags & ParticipantState::kNewAccount) factor("new_account", c_.m_new_account);
   const double score = m * (sum + bonus);

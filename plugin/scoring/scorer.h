@@ -56,9 +56,9 @@ struct ScoreHit {
   uint16_t rule_key = 0;  // 16-bit hash of the rule id: counts repeats across reloads
   int stage = -1;         // stage index; -1 for age_signal
   double weight = 1.0;
-  int32_t age = -1;       // age_signal: the disclosed age, -1 none
-  bool shadow = false;    // reported, never scored
-  bool urgent = false;    // the rule is marked `urgent: true`: unambiguous coercion
+  int32_t age = -1;     // age_signal: the disclosed age, -1 none
+  bool shadow = false;  // reported, never scored
+  bool urgent = false;  // the rule is marked `urgent: true`: unambiguous coercion
 };
 
 struct SenderInfo {
@@ -68,9 +68,9 @@ struct SenderInfo {
 };
 
 struct ScoreOutcome {
-  int sender = -1;   // participant index of the sender
+  int sender = -1;               // participant index of the sender
   bool new_participant = false;  // the sender took a slot with this message (new or freed)
-  bool evicted = false;  // ... by taking the place of the least risky participant (cap reached)
+  bool evicted = false;          // ... by taking the place of the least risky participant (cap reached)
   double risk = 0;
   Level level = Level::kNone;
   Action action = Action::kAllow;
@@ -114,8 +114,7 @@ class Scorer {
   double participant_score(const ConversationState& s, int i, Explanation* explain = nullptr) const;
 
  private:
-  int find_or_add(ConversationState& s, uint64_t id_hash, bool& added, bool& evicted,
-                  Explanation* explain) const;
+  int find_or_add(ConversationState& s, uint64_t id_hash, bool& added, bool& evicted, Explanation* explain) const;
   // participant_score with the conversation's count of known minors given.
   double score_of(const ConversationState& s, int i, int minors, Explanation* explain) const;
   int known_minors(const ConversationState& s) const;

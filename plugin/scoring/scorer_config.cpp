@@ -18,7 +18,8 @@ class Reader {
 
   void fail(const YAML::Node& at, std::string field, std::string message, const char* code = "scorer.bad_value") {
     const auto mark = at.Mark();
-    errors_.push_back(Error(code, std::move(message)).at(file_, mark.line + 1, mark.column + 1).for_field(std::move(field)));
+    errors_.push_back(
+        Error(code, std::move(message)).at(file_, mark.line + 1, mark.column + 1).for_field(std::move(field)));
   }
 
   // Every key of `map` must be in `allowed`.
@@ -106,9 +107,8 @@ void parse_stages(Reader& r, const YAML::Node& node, const std::vector<std::stri
       // The old meaning (any hit of the stage is urgent) let one ambiguous phrase make a
       // conversation urgent; say what replaced it rather than "unknown key".
       r.fail(s["urgent"], path + ".urgent",
-             path +
-                 ".urgent is gone: mark unambiguous rules `urgent: true` in their pack, and use " +
-                 path + ".urgent_with_stages for a hit of this stage on top of other stages",
+             path + ".urgent is gone: mark unambiguous rules `urgent: true` in their pack, and use " + path +
+                 ".urgent_with_stages for a hit of this stage on top of other stages",
              "scorer.unknown_key");
     }
     r.known_keys(s, path, {"weight", "cap", "half_life_hours", "urgent", "urgent_with_stages"});
@@ -119,8 +119,7 @@ void parse_stages(Reader& r, const YAML::Node& node, const std::vector<std::stri
     r.number(s, path, "cap", 0.01, 1000, p.cap, false);
     r.number(s, path, "half_life_hours", 0.01, 24.0 * 3650, half_life_h, false);
     double urgent_with = 0;
-    r.number(s, path, "urgent_with_stages", 0, static_cast<double>(names.size()), urgent_with,
-             false);
+    r.number(s, path, "urgent_with_stages", 0, static_cast<double>(names.size()), urgent_with, false);
     if (urgent_with != std::floor(urgent_with))
       r.fail(s["urgent_with_stages"], path + ".urgent_with_stages",
              path + ".urgent_with_stages must be a whole number");
@@ -149,8 +148,9 @@ void parse_levels(Reader& r, const YAML::Node& node, ScorerConfig& c) {
              "scorer.missing_key");
       continue;
     }
-    r.known_keys(l, path, i == 0 ? std::initializer_list<std::string_view>{"action"}
-                                 : std::initializer_list<std::string_view>{"min_risk", "action"});
+    r.known_keys(l, path,
+                 i == 0 ? std::initializer_list<std::string_view>{"action"}
+                        : std::initializer_list<std::string_view>{"min_risk", "action"});
     if (i > 0) r.number(l, path, "min_risk", 0.01, 100, c.levels[i].min_risk);
     bool ok = false;
     const YAML::Node a = l["action"];
@@ -159,8 +159,8 @@ void parse_levels(Reader& r, const YAML::Node& node, ScorerConfig& c) {
   }
   for (int i = 2; i < 4; ++i)
     if (c.levels[i].min_risk <= c.levels[i - 1].min_risk)
-      r.fail(node, std::string("levels.") + kNames[i], std::string("levels.") + kNames[i] +
-                                                            ".min_risk must be above " + kNames[i - 1] + "'s");
+      r.fail(node, std::string("levels.") + kNames[i],
+             std::string("levels.") + kNames[i] + ".min_risk must be above " + kNames[i - 1] + "'s");
 }
 
 }  // namespace
@@ -177,15 +177,15 @@ Result<ScorerConfig, Errors> ScorerConfig::parse(std::string_view yaml, const st
     return Errors{Error("scorer.bad_yaml", e.msg).at(file, e.mark.line + 1, e.mark.column + 1)};
   }
   if (stage_names.empty() || stage_names.size() > static_cast<size_t>(kMaxStages))
-    return Errors{Error("scorer.bad_stages", "the scorer supports 1 to " + std::to_string(kMaxStages) + " stages")
-                      .at(file)};
+    return Errors{
+        Error("scorer.bad_stages", "the scorer supports 1 to " + std::to_string(kMaxStages) + " stages").at(file)};
   const YAML::Node s = root["scorer"];
   if (!s || !s.IsMap())
     return Errors{Error("scorer.missing_key", "stages.yaml needs a `scorer:` section").at(file).for_field("scorer")};
-  r.known_keys(s, "scorer",
-               {"half_life_hours", "default_cap", "repeat_discount", "reach_evidence", "distinct_stage_bonus",
-                "in_order_bonus", "risk_scale", "adult_age", "new_account_days", "max_participants", "multipliers",
-                "stages"});
+  r.known_keys(
+      s, "scorer",
+      {"half_life_hours", "default_cap", "repeat_discount", "reach_evidence", "distinct_stage_bonus", "in_order_bonus",
+       "risk_scale", "adult_age", "new_account_days", "max_participants", "multipliers", "stages"});
   double half_life_h = 72, default_cap = 2, adult_age = 18, new_account_days = 30, max_participants = 50;
   r.number(s, "scorer", "half_life_hours", 0.01, 24.0 * 3650, half_life_h);
   r.number(s, "scorer", "default_cap", 0.01, 1000, default_cap);

@@ -39,7 +39,7 @@ struct StageParams {
 };
 
 struct LevelParams {
-  double min_risk = 0;        // risk at or above gives the level (none: 0)
+  double min_risk = 0;  // risk at or above gives the level (none: 0)
   Action action = Action::kAllow;
 };
 
@@ -56,13 +56,13 @@ struct ScorerConfig {
   // risky one (never the riskiest, never the one who made it urgent).
   int max_participants = 50;
   // Context multipliers (the sender's score is multiplied by each that applies).
-  double m_other_minor = 1;         // another participant is a known minor
-  double m_sender_adult = 1;        // the sender is a known adult
-  double m_sender_unknown = 1;      // the sender's age is unknown
-  double m_sender_minor = 1;        // the sender is a known minor (peers)
-  double m_new_account = 1;         // the sender's account is new
+  double m_other_minor = 1;             // another participant is a known minor
+  double m_sender_adult = 1;            // the sender is a known adult
+  double m_sender_unknown = 1;          // the sender's age is unknown
+  double m_sender_minor = 1;            // the sender is a known minor (peers)
+  double m_new_account = 1;             // the sender's account is new
   std::array<LevelParams, 4> levels{};  // indexed by Level
-  std::string file;                 // where it came from, for errors
+  std::string file;                     // where it came from, for errors
 
   // Parses the `scorer:` and `levels:` sections of `yaml` (the text of stages.yaml).
   // `stage_names` is the `stages:` list the rule loader read, in order.

@@ -6,8 +6,7 @@ namespace vigil::cases {
 
 namespace {
 
-Error at(const YAML::Node& node, const std::string& file, std::string code, std::string message,
-         std::string field) {
+Error at(const YAML::Node& node, const std::string& file, std::string code, std::string message, std::string field) {
   const YAML::Mark m = node.Mark();
   return Error(std::move(code), std::move(message))
       .at(file, m.line >= 0 ? m.line + 1 : 0, m.column >= 0 ? m.column + 1 : 0)
@@ -40,8 +39,7 @@ bool parse_ms(std::string_view s, std::chrono::milliseconds& out) {
 
 }  // namespace
 
-void read_cases_yaml(const YAML::Node& node, const std::string& file, CasesConfig& config,
-                     Errors& errors) {
+void read_cases_yaml(const YAML::Node& node, const std::string& file, CasesConfig& config, Errors& errors) {
   if (!node.IsMap()) {
     errors.push_back(at(node, file, "config.bad_type", "cases must be a map", "cases"));
     return;
@@ -52,43 +50,36 @@ void read_cases_yaml(const YAML::Node& node, const std::string& file, CasesConfi
     const YAML::Node& v = kv.second;
     if (key == "dismissal_reasons") {
       if (!v.IsSequence()) {
-        errors.push_back(
-            at(v, file, "config.bad_type", field + " must be a list of reason names", field));
+        errors.push_back(at(v, file, "config.bad_type", field + " must be a list of reason names", field));
         continue;
       }
       config.dismissal_reasons.clear();
       for (const auto& r : v) {
         if (!r.IsScalar() || r.Scalar().empty()) {
-          errors.push_back(
-              at(r, file, "config.bad_value", field + " items must be non-empty names", field));
+          errors.push_back(at(r, file, "config.bad_value", field + " items must be non-empty names", field));
           continue;
         }
         config.dismissal_reasons.push_back(r.Scalar());
       }
     } else if (key == "retention_days") {
-      if (!v.IsScalar() || !parse_int(v.Scalar(), config.retention_days) ||
-          config.retention_days <= 0)
-        errors.push_back(
-            at(v, file, "config.bad_value", field + " must be a positive number of days", field));
+      if (!v.IsScalar() || !parse_int(v.Scalar(), config.retention_days) || config.retention_days <= 0)
+        errors.push_back(at(v, file, "config.bad_value", field + " must be a positive number of days", field));
     } else if (key == "participant_id_key") {
       if (!v.IsScalar())
         errors.push_back(at(v, file, "config.bad_type", field + " must be a single value", field));
       else
         config.participant_id_key = v.Scalar();
     } else {
-      errors.push_back(at(
-          kv.first, file, "config.unknown_key",
-          "unknown cases key '" + key + "' (dismissal_reasons, retention_days, participant_id_key)",
-          field));
+      errors.push_back(at(kv.first, file, "config.unknown_key",
+                          "unknown cases key '" + key + "' (dismissal_reasons, retention_days, participant_id_key)",
+                          field));
     }
   }
 }
 
-void read_webhooks_yaml(const YAML::Node& node, const std::string& file, WebhookConfig& config,
-                        Errors& errors) {
+void read_webhooks_yaml(const YAML::Node& node, const std::string& file, WebhookConfig& config, Errors& errors) {
   if (!node.IsMap()) {
-    errors.push_back(
-        at(node, file, "config.bad_type", "webhooks must be a map (endpoints, ...)", "webhooks"));
+    errors.push_back(at(node, file, "config.bad_type", "webhooks must be a map (endpoints, ...)", "webhooks"));
     return;
   }
   for (const auto& kv : node) {
@@ -97,8 +88,7 @@ void read_webhooks_yaml(const YAML::Node& node, const std::string& file, Webhook
     const YAML::Node& v = kv.second;
     if (key == "endpoints") {
       if (!v.IsSequence()) {
-        errors.push_back(
-            at(v, file, "config.bad_type", field + " must be a list of {url, secret}", field));
+        errors.push_back(at(v, file, "config.bad_type", field + " must be a list of {url, secret}", field));
         continue;
       }
       config.endpoints.clear();
@@ -106,8 +96,7 @@ void read_webhooks_yaml(const YAML::Node& node, const std::string& file, Webhook
       for (const auto& item : v) {
         const std::string path = field + "[" + std::to_string(i++) + "]";
         if (!item.IsMap()) {
-          errors.push_back(
-              at(item, file, "config.bad_type", path + " must be a map {url, secret}", path));
+          errors.push_back(at(item, file, "config.bad_type", path + " must be a map {url, secret}", path));
           continue;
         }
         WebhookEndpoint ep;
@@ -116,8 +105,8 @@ void read_webhooks_yaml(const YAML::Node& node, const std::string& file, Webhook
           if ((k == "url" || k == "secret") && e.second.IsScalar())
             (k == "url" ? ep.url : ep.secret) = e.second.Scalar();
           else
-            errors.push_back(at(e.first, file, "config.unknown_key",
-                                path + ": '" + k + "' is not url or secret", path + "." + k));
+            errors.push_back(
+                at(e.first, file, "config.unknown_key", path + ": '" + k + "' is not url or secret", path + "." + k));
         }
         config.endpoints.push_back(std::move(ep));
       }
@@ -126,17 +115,15 @@ void read_webhooks_yaml(const YAML::Node& node, const std::string& file, Webhook
                                      : key == "max_backoff"   ? config.max_backoff
                                                               : config.timeout;
       if (!v.IsScalar() || !parse_ms(v.Scalar(), d))
-        errors.push_back(at(v, file, "config.bad_value",
-                            field + " must be a duration like 500ms or 10s", field));
+        errors.push_back(at(v, file, "config.bad_value", field + " must be a duration like 500ms or 10s", field));
     } else if (key == "max_attempts") {
       if (!v.IsScalar() || !parse_int(v.Scalar(), config.max_attempts) || config.max_attempts <= 0)
-        errors.push_back(
-            at(v, file, "config.bad_value", field + " must be a positive number", field));
+        errors.push_back(at(v, file, "config.bad_value", field + " must be a positive number", field));
     } else {
-      errors.push_back(at(kv.first, file, "config.unknown_key",
-                          "unknown webhooks key '" + key +
-                              "' (endpoints, initial_backoff, max_backoff, max_attempts, timeout)",
-                          field));
+      errors.push_back(
+          at(kv.first, file, "config.unknown_key",
+             "unknown webhooks key '" + key + "' (endpoints, initial_backoff, max_backoff, max_attempts, timeout)",
+             field));
     }
   }
 }
@@ -161,26 +148,22 @@ bool parse_webhook_url(std::string_view url, WebhookUrl& out) {
 
 void validate_cases(const CasesConfig& config, Errors& errors) {
   if (config.dismissal_reasons.empty())
-    errors.push_back(
-        Error("config.bad_value", "cases.dismissal_reasons must name at least one reason")
-            .for_field("cases.dismissal_reasons"));
+    errors.push_back(Error("config.bad_value", "cases.dismissal_reasons must name at least one reason")
+                         .for_field("cases.dismissal_reasons"));
   for (size_t i = 0; i < config.webhooks.endpoints.size(); ++i) {
     const WebhookEndpoint& ep = config.webhooks.endpoints[i];
     const std::string field = "webhooks.endpoints[" + std::to_string(i) + "]";
     WebhookUrl u;
     if (!parse_webhook_url(ep.url, u))
-      errors.push_back(Error("config.bad_value",
-                             field + ".url must read http://host[:port]/path (put TLS in a proxy)")
+      errors.push_back(Error("config.bad_value", field + ".url must read http://host[:port]/path (put TLS in a proxy)")
                            .for_field(field + ".url"));
     if (ep.secret.empty())
-      errors.push_back(
-          Error("config.bad_value", field + ".secret is required: every event is signed with it")
-              .for_field(field + ".secret"));
+      errors.push_back(Error("config.bad_value", field + ".secret is required: every event is signed with it")
+                           .for_field(field + ".secret"));
   }
   if (config.webhooks.max_backoff < config.webhooks.initial_backoff)
-    errors.push_back(
-        Error("config.bad_value", "webhooks.max_backoff must not be below webhooks.initial_backoff")
-            .for_field("webhooks.max_backoff"));
+    errors.push_back(Error("config.bad_value", "webhooks.max_backoff must not be below webhooks.initial_backoff")
+                         .for_field("webhooks.max_backoff"));
 }
 
 }  // namespace vigil::cases

@@ -36,8 +36,7 @@ struct WebhookConfig {
 };
 
 struct CasesConfig {
-  std::vector<std::string> dismissal_reasons = {"false_positive", "not_grooming",
-                                                "insufficient_evidence", "duplicate"};
+  std::vector<std::string> dismissal_reasons = {"false_positive", "not_grooming", "insufficient_evidence", "duplicate"};
   int retention_days = 365;
   std::string participant_id_key;  // empty: ids stored as sent
   WebhookConfig webhooks;
@@ -45,10 +44,8 @@ struct CasesConfig {
 
 // Reads the `cases:` / `webhooks:` map into `config`; problems go to `errors` with
 // `file`:line:column and the key path.
-void read_cases_yaml(const YAML::Node& node, const std::string& file, CasesConfig& config,
-                     Errors& errors);
-void read_webhooks_yaml(const YAML::Node& node, const std::string& file, WebhookConfig& config,
-                        Errors& errors);
+void read_cases_yaml(const YAML::Node& node, const std::string& file, CasesConfig& config, Errors& errors);
+void read_webhooks_yaml(const YAML::Node& node, const std::string& file, WebhookConfig& config, Errors& errors);
 
 // A webhook URL split up; false when it is not http://host[:port][/path].
 struct WebhookUrl {

@@ -86,9 +86,8 @@ json summary_json(const CaseSummary& s) {
 }
 
 json decision_json(const Decision& d) {
-  return {{"decision", d.decision},   {"reason", d.reason},       {"note", d.note},
-          {"moderator", d.moderator}, {"at", time_text(d.at_ms)}, {"from", to_string(d.from)},
-          {"to", to_string(d.to)}};
+  return {{"decision", d.decision},   {"reason", d.reason},        {"note", d.note},       {"moderator", d.moderator},
+          {"at", time_text(d.at_ms)}, {"from", to_string(d.from)}, {"to", to_string(d.to)}};
 }
 
 json case_json(const CaseRecord& c) {
@@ -152,12 +151,9 @@ json audit_json(const AuditEntry& e) {
           {"detail", std::move(detail)}};
 }
 
-json event_json(std::string_view event_id, std::string_view type, const CaseSummary& s,
-                const Decision* decision, int64_t now_ms) {
-  json j = {{"id", event_id},
-            {"type", type},
-            {"created_at", time_text(now_ms)},
-            {"case", summary_json(s)}};
+json event_json(std::string_view event_id, std::string_view type, const CaseSummary& s, const Decision* decision,
+                int64_t now_ms) {
+  json j = {{"id", event_id}, {"type", type}, {"created_at", time_text(now_ms)}, {"case", summary_json(s)}};
   if (decision) j["decision"] = decision_json(*decision);
   return j;
 }

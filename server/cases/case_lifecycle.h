@@ -22,8 +22,7 @@ enum class MessageAction : uint8_t { kIgnore, kOpen, kJoin, kReopen };
 
 // What a scored message does to its conversation's latest case (`status` nullopt when
 // the conversation has none).
-inline MessageAction on_message(std::optional<CaseStatus> status, Level verdict_level,
-                                bool new_evidence) {
+inline MessageAction on_message(std::optional<CaseStatus> status, Level verdict_level, bool new_evidence) {
   const bool flagged = verdict_level >= Level::kReview;
   if (!status) return flagged ? MessageAction::kOpen : MessageAction::kIgnore;
   if (!is_closed(*status)) return MessageAction::kJoin;
@@ -33,8 +32,8 @@ inline MessageAction on_message(std::optional<CaseStatus> status, Level verdict_
 // True when the message raises the case to urgent (webhook case.escalated). A case that
 // opens at urgent reports case.opened only.
 inline bool raises_to_urgent(MessageAction action, Level case_level, Level verdict_level) {
-  return action != MessageAction::kIgnore && action != MessageAction::kOpen &&
-         verdict_level == Level::kUrgent && case_level < Level::kUrgent;
+  return action != MessageAction::kIgnore && action != MessageAction::kOpen && verdict_level == Level::kUrgent &&
+         case_level < Level::kUrgent;
 }
 
 // The status a decision leads to, or nullopt when the case in `from` cannot take it.

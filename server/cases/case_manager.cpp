@@ -13,28 +13,24 @@ uint64_t conversation_key(std::string_view id) { return std::hash<std::string_vi
 
 }  // namespace
 
-CaseManager::CaseManager(std::unique_ptr<CaseStore> store, const Engine& engine,
-                         const Normalizer& normalizer, std::string key,
-                         std::function<int64_t()> now_ms)
+CaseManager::CaseManager(std::unique_ptr<CaseStore> store, const Engine& engine, const Normalizer& normalizer,
+                         std::string key, std::function<int64_t()> now_ms)
     : store_(std::move(store)),
       engine_(engine),
       normalizer_(normalizer),
       key_(std::move(key)),
       now_ms_(std::move(now_ms)) {}
 
-Result<std::unique_ptr<CaseManager>> CaseManager::create(std::unique_ptr<CaseStore> store,
-                                                         const Engine& engine,
-                                                         const Normalizer& normalizer,
-                                                         std::string participant_id_key,
+Result<std::unique_ptr<CaseManager>> CaseManager::create(std::unique_ptr<CaseStore> store, const Engine& engine,
+                                                         const Normalizer& normalizer, std::string participant_id_key,
                                                          std::function<int64_t()> now_ms) {
   if (!now_ms)
     now_ms = [] {
-      return std::chrono::duration_cast<std::chrono::milliseconds>(
-                 std::chrono::system_clock::now().time_since_epoch())
+      return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
           .count();
     };
-  std::unique_ptr<CaseManager> m(new CaseManager(std::move(store), engine, normalizer,
-                                                 std::move(participant_id_key), std::move(now_ms)));
+  std::unique_ptr<CaseManager> m(
+      new CaseManager(std::move(store), engine, normalizer, std::move(participant_id_key), std::move(now_ms)));
   Result<std::vector<std::string>> active = m->store_->active_conversations();
   if (!active) return std::move(active).error();
   for (const std::string& id : *active) m->active_.insert(conversation_key(id));
@@ -62,8 +58,8 @@ std::string CaseManager::stored_id(std::string_view id) const {
   if (key_.empty() || id.empty()) return std::string(id);
   unsigned char mac[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  HMAC(EVP_sha256(), key_.data(), static_cast<int>(key_.size()),
-       reinterpret_cast<const unsigned char*>(id.data()), id.size(), mac, &len);
+  HMAC(EVP_sha256(), key_.data(), static_cast<int>(key_.size()), reinterpret_cast<const unsigned char*>(id.data()),
+       id.size(), mac, &len);
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
   for (unsigned int i = 0; i < len && out.size() < 32; ++i) {
@@ -90,8 +86,7 @@ CaseHit case_hit(const Rule& r, uint32_t start, uint32_t end, int32_t age) {
 
 }  // namespace
 
-std::vector<CaseHit> CaseManager::describe(const RuleSet& rules,
-                                           const std::vector<VerdictHit>& hits) const {
+std::vector<CaseHit> CaseManager::describe(const RuleSet& rules, const std::vector<VerdictHit>& hits) const {
   std::vector<CaseHit> out;
   for (const VerdictHit& h : hits) {
     const Rule* rule = nullptr;
@@ -114,8 +109,7 @@ std::vector<CaseHit> CaseManager::describe(const RuleSet& rules,
   return out;
 }
 
-std::vector<CaseHit> CaseManager::rematch(const std::shared_ptr<const RuleSet>& rules,
-                                          const std::string& text) const {
+std::vector<CaseHit> CaseManager::rematch(const std::shared_ptr<const RuleSet>& rules, const std::string& text) const {
   NormalizedText norm;
   NormalizeScratchPtr scratch = make_normalize_scratch();
   normalizer_.normalize(text, norm, *scratch);

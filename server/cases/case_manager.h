@@ -33,10 +33,8 @@ namespace vigil::cases {
 class CaseManager {
  public:
   // Loads the conversations with an active case from the store.
-  static Result<std::unique_ptr<CaseManager>> create(std::unique_ptr<CaseStore> store,
-                                                     const Engine& engine,
-                                                     const Normalizer& normalizer,
-                                                     std::string participant_id_key,
+  static Result<std::unique_ptr<CaseManager>> create(std::unique_ptr<CaseStore> store, const Engine& engine,
+                                                     const Normalizer& normalizer, std::string participant_id_key,
                                                      std::function<int64_t()> now_ms);
   CaseManager(const CaseManager&) = delete;
   CaseManager& operator=(const CaseManager&) = delete;
@@ -61,13 +59,12 @@ class CaseManager {
   int64_t now_ms() const { return now_ms_(); }
 
  private:
-  CaseManager(std::unique_ptr<CaseStore> store, const Engine& engine, const Normalizer& normalizer,
-              std::string key, std::function<int64_t()> now_ms);
+  CaseManager(std::unique_ptr<CaseStore> store, const Engine& engine, const Normalizer& normalizer, std::string key,
+              std::function<int64_t()> now_ms);
   bool active(uint64_t key) const;
   void set_active(uint64_t key, bool on);
   std::vector<CaseHit> describe(const RuleSet& rules, const std::vector<VerdictHit>& hits) const;
-  std::vector<CaseHit> rematch(const std::shared_ptr<const RuleSet>& rules,
-                               const std::string& text) const;
+  std::vector<CaseHit> rematch(const std::shared_ptr<const RuleSet>& rules, const std::string& text) const;
 
   std::unique_ptr<CaseStore> store_;
   const Engine& engine_;

@@ -33,8 +33,8 @@ struct MessageEvent {
   Level level = Level::kNone;
   std::string suspect_id;
   std::string rules_version;
-  bool new_evidence = false;  // the message has a scored (non-shadow) hit
-  bool duplicate = false;     // a repeated message_id: joins nothing, answers the case id
+  bool new_evidence = false;                  // the message has a scored (non-shadow) hit
+  bool duplicate = false;                     // a repeated message_id: joins nothing, answers the case id
   std::vector<CaseParticipant> participants;  // the conversation's participants now
   std::vector<CaseMessage> context;           // the messages before it, used if a case opens
   int64_t now_ms = 0;
@@ -64,9 +64,8 @@ struct CaseQuery {
 
 struct CasePage {
   std::vector<CaseSummary> cases;
-  std::string next_cursor;  // empty on the last page
-  std::vector<std::pair<CaseStatus, uint64_t>>
-      counts;  // per status, over the query without its status filter
+  std::string next_cursor;                              // empty on the last page
+  std::vector<std::pair<CaseStatus, uint64_t>> counts;  // per status, over the query without its status filter
 };
 
 struct AuditQuery {
@@ -131,8 +130,7 @@ class CaseStore {
   virtual Result<bool> has_active_case(std::string_view conversation_id) = 0;
 
   // Deletes the conversation's closed cases when `closed_cases`; open ones are kept.
-  virtual Result<EraseResult> erase_conversation(std::string_view conversation_id,
-                                                 bool closed_cases) = 0;
+  virtual Result<EraseResult> erase_conversation(std::string_view conversation_id, bool closed_cases) = 0;
   // Closed cases closed before `closed_before_ms`; removed unless `dry_run`.
   virtual Result<std::vector<CaseSummary>> purge(int64_t closed_before_ms, bool dry_run) = 0;
 
@@ -143,8 +141,7 @@ class CaseStore {
   virtual Result<std::vector<OutboxItem>> due_webhooks(int64_t now_ms, size_t limit) = 0;
   virtual Status<> webhook_delivered(int64_t seq, int64_t now_ms) = 0;
   // A failed attempt: retried at next_ms, or given up for good when `give_up`.
-  virtual Status<> webhook_failed(int64_t seq, int64_t next_ms, std::string_view error,
-                                  bool give_up) = 0;
+  virtual Status<> webhook_failed(int64_t seq, int64_t next_ms, std::string_view error, bool give_up) = 0;
   virtual Result<OutboxCounts> outbox_counts() = 0;
   // The earliest next attempt of a pending item, or nullopt when none is pending.
   virtual Result<std::optional<int64_t>> next_webhook_ms() = 0;

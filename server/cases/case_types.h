@@ -21,17 +21,14 @@
 namespace vigil::cases {
 
 enum class CaseStatus : uint8_t { kOpen, kInReview, kEscalated, kConfirmed, kDismissed };
-inline constexpr CaseStatus kAllStatuses[] = {CaseStatus::kOpen, CaseStatus::kInReview,
-                                              CaseStatus::kEscalated, CaseStatus::kConfirmed,
-                                              CaseStatus::kDismissed};
+inline constexpr CaseStatus kAllStatuses[] = {CaseStatus::kOpen, CaseStatus::kInReview, CaseStatus::kEscalated,
+                                              CaseStatus::kConfirmed, CaseStatus::kDismissed};
 
 const char* to_string(CaseStatus s);
 // "open" -> kOpen ...; false for an unknown name.
 bool parse_status(std::string_view text, CaseStatus& out);
 // Confirmed and dismissed cases are closed: only new evidence brings them back.
-inline bool is_closed(CaseStatus s) {
-  return s == CaseStatus::kConfirmed || s == CaseStatus::kDismissed;
-}
+inline bool is_closed(CaseStatus s) { return s == CaseStatus::kConfirmed || s == CaseStatus::kDismissed; }
 
 // "none" "watch" "review" "urgent" -> Level; false for an unknown name.
 bool parse_level(std::string_view text, Level& out);
@@ -60,8 +57,7 @@ struct CaseMessage {
   double risk = 0;
   Level level = Level::kNone;
   bool context = false;
-  std::vector<std::pair<std::string, double>>
-      stages;  // the suspect's evidence then (empty for context)
+  std::vector<std::pair<std::string, double>> stages;  // the suspect's evidence then (empty for context)
   std::vector<CaseHit> hits;
   std::string hash;  // SHA-256 chain link (evidence_export.h), hex
 };
@@ -118,8 +114,7 @@ struct AuditEntry {
   int64_t seq = 0;
   int64_t at_ms = 0;
   std::string actor;
-  std::string
-      action;  // case.read, case.export, case.assign, case.decision, conversation.erase, case.purge
+  std::string action;  // case.read, case.export, case.assign, case.decision, conversation.erase, case.purge
   std::string case_id;
   std::string conversation_id;
   std::string detail;  // JSON object text

@@ -24,13 +24,11 @@
 
 namespace vigil::cases {
 
-inline constexpr std::string_view kChainGenesis =
-    "0000000000000000000000000000000000000000000000000000000000000000";
+inline constexpr std::string_view kChainGenesis = "0000000000000000000000000000000000000000000000000000000000000000";
 inline constexpr std::string_view kBundleFormat = "vigil.evidence.v1";
 
-std::string canonical_message(std::string_view message_id, std::string_view sender_id,
-                              std::string_view text, int64_t ts_ms,
-                              const std::vector<CaseHit>& hits);
+std::string canonical_message(std::string_view message_id, std::string_view sender_id, std::string_view text,
+                              int64_t ts_ms, const std::vector<CaseHit>& hits);
 // The chain link of `m` after `prev`.
 std::string chain_link(std::string_view prev, const CaseMessage& m);
 

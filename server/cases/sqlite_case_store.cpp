@@ -113,8 +113,7 @@ class Stmt {
   double real(int c) const { return sqlite3_column_double(s_, c); }
   std::string text(int c) const {
     const unsigned char* p = sqlite3_column_text(s_, c);
-    return p ? std::string(reinterpret_cast<const char*>(p), sqlite3_column_bytes(s_, c))
-             : std::string();
+    return p ? std::string(reinterpret_cast<const char*>(p), sqlite3_column_bytes(s_, c)) : std::string();
   }
 
  private:
@@ -124,15 +123,11 @@ class Stmt {
 
 Error sql_error(sqlite3* db, const std::string& what) {
   const int code = db ? sqlite3_extended_errcode(db) & 0xff : SQLITE_ERROR;
-  const char* id = code == SQLITE_FULL       ? "cases.full"
-                   : code == SQLITE_READONLY ? "cases.read_only"
-                                             : "cases.io";
+  const char* id = code == SQLITE_FULL ? "cases.full" : code == SQLITE_READONLY ? "cases.read_only" : "cases.io";
   return Error(id, what + ": " + (db ? sqlite3_errmsg(db) : "no database"));
 }
 
-bool exec(sqlite3* db, const char* sql) {
-  return sqlite3_exec(db, sql, nullptr, nullptr, nullptr) == SQLITE_OK;
-}
+bool exec(sqlite3* db, const char* sql) { return sqlite3_exec(db, sql, nullptr, nullptr, nullptr) == SQLITE_OK; }
 
 // ",a,b," <-> {"a", "b"}
 std::string set_text(const std::vector<std::string>& items) {
@@ -161,8 +156,7 @@ constexpr const char* kSummaryColumns =
     "closed_ms, version, message_count, stages, languages, chain_head, participants";
 
 // Reads a row of kSummaryColumns; chain_head and participants into the out-params.
-CaseSummary read_summary(const Stmt& s, std::string* chain_head = nullptr,
-                         std::string* participants = nullptr) {
+CaseSummary read_summary(const Stmt& s, std::string* chain_head = nullptr, std::string* participants = nullptr) {
   CaseSummary c;
   c.seq = s.i64(0);
   c.id = s.text(1);
@@ -186,8 +180,8 @@ CaseSummary read_summary(const Stmt& s, std::string* chain_head = nullptr,
 }
 
 // Queues one webhook event for every URL, under one event id (the idempotency key).
-bool enqueue_event(sqlite3* db, const std::vector<std::string>& urls, std::string_view type,
-                   const CaseSummary& c, const Decision* d, int64_t now_ms) {
+bool enqueue_event(sqlite3* db, const std::vector<std::string>& urls, std::string_view type, const CaseSummary& c,
+                   const Decision* d, int64_t now_ms) {
   const std::string event_id = random_id("evt_", 12);
   const std::string body = dump_json(event_json(event_id, type, c, d, now_ms));
   for (const std::string& url : urls) {
@@ -257,24 +251,19 @@ Result<std::unique_ptr<SqliteCaseStore>> SqliteCaseStore::open(SqliteCaseStoreOp
   std::string path = ":memory:";
   if (!s->options_.file.empty()) {
     std::error_code ec;
-    if (s->options_.file.has_parent_path())
-      std::filesystem::create_directories(s->options_.file.parent_path(), ec);
+    if (s->options_.file.has_parent_path()) std::filesystem::create_directories(s->options_.file.parent_path(), ec);
     if (ec)
       return Error("cases.open_failed", "cannot create the data directory: " + ec.message())
           .at(s->options_.file.string());
     path = s->options_.file.string();
   }
-  if (sqlite3_open_v2(path.c_str(), &s->db_,
-                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+  if (sqlite3_open_v2(path.c_str(), &s->db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                       nullptr) != SQLITE_OK)
-    return Error("cases.open_failed",
-                 std::string("cannot open the case store: ") + sqlite3_errmsg(s->db_))
-        .at(path);
+    return Error("cases.open_failed", std::string("cannot open the case store: ") + sqlite3_errmsg(s->db_)).at(path);
   sqlite3_busy_timeout(s->db_, 5000);
   // FULL: a commit is on disk before record() returns, so a verdict that names a case
   // never outlives the case (kill -9, and power loss too).
-  for (const char* sql :
-       {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON", kSchema}) {
+  for (const char* sql : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON", kSchema}) {
     char* err = nullptr;
     if (sqlite3_exec(s->db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
       std::string msg = err ? err : sqlite3_errmsg(s->db_);
@@ -367,15 +356,8 @@ Result<RecordResult> SqliteCaseStore::record(const MessageEvent& e) {
              "INSERT INTO case_messages(case_seq, seq, message_id, sender_id, text, ts_ms, risk, "
              "level, context, "
              "stages, hits, hash) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
-    ins.bind(1, c.seq)
-        .bind(2, row.seq)
-        .bind(3, row.message_id)
-        .bind(4, row.sender_id)
-        .bind(5, row.text);
-    ins.bind(6, row.ts_ms)
-        .bind(7, row.risk)
-        .bind(8, static_cast<int>(row.level))
-        .bind(9, row.context ? 1 : 0);
+    ins.bind(1, c.seq).bind(2, row.seq).bind(3, row.message_id).bind(4, row.sender_id).bind(5, row.text);
+    ins.bind(6, row.ts_ms).bind(7, row.risk).bind(8, static_cast<int>(row.level)).bind(9, row.context ? 1 : 0);
     ins.bind(10, stages_text(row.stages)).bind(11, hits_text(row.hits)).bind(12, row.hash);
     if (!ins.run()) return sql_error(db_, "cases: add message");
     chain_head = row.hash;
@@ -396,22 +378,16 @@ Result<RecordResult> SqliteCaseStore::record(const MessageEvent& e) {
             "?6, closed_ms = ?7, "
             "version = ?8, message_count = ?9, chain_head = ?10, stages = ?11, languages = ?12, "
             "participants = CASE WHEN ?13 = '[]' THEN participants ELSE ?13 END WHERE seq = ?1");
-    up.bind(1, c.seq)
-        .bind(2, to_string(c.status))
-        .bind(3, static_cast<int>(c.level))
-        .bind(4, c.risk);
+    up.bind(1, c.seq).bind(2, to_string(c.status)).bind(3, static_cast<int>(c.level)).bind(4, c.risk);
     up.bind(5, c.suspect_id).bind(6, c.updated_ms).bind(7, c.closed_ms).bind(8, c.version);
-    up.bind(9, static_cast<int64_t>(c.message_count))
-        .bind(10, chain_head)
-        .bind(11, set_text(c.stages));
+    up.bind(9, static_cast<int64_t>(c.message_count)).bind(10, chain_head).bind(11, set_text(c.stages));
     up.bind(12, set_text(c.languages)).bind(13, participants_text(e.participants));
     if (!up.run()) return sql_error(db_, "cases: update");
   }
   if (action != MessageAction::kJoin) out.events.push_back("case.opened");
   if (escalated) out.events.push_back("case.escalated");
   for (const std::string& type : out.events)
-    if (!enqueue_event(db_, options_.webhook_urls, type, c, nullptr, e.now_ms))
-      return sql_error(db_, "cases: outbox");
+    if (!enqueue_event(db_, options_.webhook_urls, type, c, nullptr, e.now_ms)) return sql_error(db_, "cases: outbox");
   if (!tx.commit()) return sql_error(db_, "cases: commit");
   out.case_id = c.id;
   out.active = true;
@@ -563,8 +539,7 @@ Result<CasePage> SqliteCaseStore::list(const CaseQuery& query) {
   double cursor_value = 0;
   int64_t cursor_seq = 0;
   if (!query.cursor.empty() && !parse_cursor(query.cursor, cursor_value, cursor_seq))
-    return Error("request.bad_cursor", "cursor is not one this server returned")
-        .for_field("cursor");
+    return Error("request.bad_cursor", "cursor is not one this server returned").for_field("cursor");
   const size_t limit = std::clamp<size_t>(query.limit, 1, 500);
   std::lock_guard lock(mu_);
   CasePage page;
@@ -574,12 +549,10 @@ Result<CasePage> SqliteCaseStore::list(const CaseQuery& query) {
   const char* dir = query.descending ? "DESC" : "ASC";
   std::string sql = std::string("SELECT ") + kSummaryColumns + " FROM cases" + w.sql;
   if (!query.cursor.empty())
-    sql += std::string(" AND (") + col + " " + cmp + " ?" +
-           std::to_string(w.texts.size() + w.ints.size() + 1) + " OR (" + col + " = ?" +
-           std::to_string(w.texts.size() + w.ints.size() + 1) + " AND seq " + cmp + " ?" +
+    sql += std::string(" AND (") + col + " " + cmp + " ?" + std::to_string(w.texts.size() + w.ints.size() + 1) +
+           " OR (" + col + " = ?" + std::to_string(w.texts.size() + w.ints.size() + 1) + " AND seq " + cmp + " ?" +
            std::to_string(w.texts.size() + w.ints.size() + 2) + "))";
-  sql += std::string(" ORDER BY ") + col + " " + dir + ", seq " + dir + " LIMIT " +
-         std::to_string(limit + 1);
+  sql += std::string(" ORDER BY ") + col + " " + dir + ", seq " + dir + " LIMIT " + std::to_string(limit + 1);
   {
     Stmt q(db_, sql.c_str());
     if (!q.ok()) return sql_error(db_, "cases: list");
@@ -607,8 +580,7 @@ Result<CasePage> SqliteCaseStore::list(const CaseQuery& query) {
   int rc;
   while ((rc = q.step()) == SQLITE_ROW) {
     CaseStatus s;
-    if (parse_status(q.text(0), s))
-      page.counts[static_cast<size_t>(s)].second = static_cast<uint64_t>(q.i64(1));
+    if (parse_status(q.text(0), s)) page.counts[static_cast<size_t>(s)].second = static_cast<uint64_t>(q.i64(1));
   }
   if (rc != SQLITE_DONE) return sql_error(db_, "cases: count");
   return page;
@@ -630,18 +602,13 @@ bool insert_audit(sqlite3* db, const AuditEntry& e) {
   Stmt ins(db,
            "INSERT INTO audit(at_ms, actor, action, case_id, conversation_id, detail) VALUES(?1, "
            "?2, ?3, ?4, ?5, ?6)");
-  ins.bind(1, e.at_ms)
-      .bind(2, e.actor)
-      .bind(3, e.action)
-      .bind(4, e.case_id)
-      .bind(5, e.conversation_id);
+  ins.bind(1, e.at_ms).bind(2, e.actor).bind(3, e.action).bind(4, e.case_id).bind(5, e.conversation_id);
   ins.bind(6, e.detail.empty() ? std::string("{}") : e.detail);
   return ins.run();
 }
 
 Error version_conflict(const CaseSummary& c, int64_t expected) {
-  return Error("case.conflict", "the case changed since it was read (version " +
-                                    std::to_string(expected) + ", now " +
+  return Error("case.conflict", "the case changed since it was read (version " + std::to_string(expected) + ", now " +
                                     std::to_string(c.version) + "); read it again")
       .for_field("version");
 }
@@ -655,28 +622,20 @@ Result<CaseSummary> SqliteCaseStore::assign(std::string_view case_id, const Assi
   Result<CaseSummary> read = read_case(db_, case_id);
   if (!read) return read;
   CaseSummary c = std::move(read).value();
-  if (r.expected_version > 0 && r.expected_version != c.version)
-    return version_conflict(c, r.expected_version);
+  if (r.expected_version > 0 && r.expected_version != c.version) return version_conflict(c, r.expected_version);
   if (is_closed(c.status))
-    return Error("case.conflict", std::string("the case is ") + to_string(c.status) +
-                                      "; a closed case is not assigned");
+    return Error("case.conflict",
+                 std::string("the case is ") + to_string(c.status) + "; a closed case is not assigned");
   if (!c.assignee.empty() && c.assignee != r.assignee && !r.force)
-    return Error("case.assigned",
-                 "the case is assigned to " + c.assignee + "; send \"force\": true to take it over")
+    return Error("case.assigned", "the case is assigned to " + c.assignee + "; send \"force\": true to take it over")
         .for_field("assignee");
   const std::string before = c.assignee;
   c.assignee = r.assignee;
   if (c.status == CaseStatus::kOpen) c.status = CaseStatus::kInReview;
   c.version += 1;
   c.updated_ms = r.now_ms;
-  Stmt up(
-      db_,
-      "UPDATE cases SET assignee = ?2, status = ?3, version = ?4, updated_ms = ?5 WHERE seq = ?1");
-  up.bind(1, c.seq)
-      .bind(2, c.assignee)
-      .bind(3, to_string(c.status))
-      .bind(4, c.version)
-      .bind(5, c.updated_ms);
+  Stmt up(db_, "UPDATE cases SET assignee = ?2, status = ?3, version = ?4, updated_ms = ?5 WHERE seq = ?1");
+  up.bind(1, c.seq).bind(2, c.assignee).bind(3, to_string(c.status)).bind(4, c.version).bind(5, c.updated_ms);
   if (!up.run()) return sql_error(db_, "cases: assign");
   AuditEntry a;
   a.at_ms = r.now_ms;
@@ -697,17 +656,15 @@ Result<CaseSummary> SqliteCaseStore::decide(std::string_view case_id, const Deci
   Result<CaseSummary> read = read_case(db_, case_id);
   if (!read) return read;
   CaseSummary c = std::move(read).value();
-  if (r.expected_version > 0 && r.expected_version != c.version)
-    return version_conflict(c, r.expected_version);
+  if (r.expected_version > 0 && r.expected_version != c.version) return version_conflict(c, r.expected_version);
   const std::optional<CaseStatus> to = decision_target(c.status, r.decision.decision);
   if (!to) {
     std::string who;
     Stmt q(db_, "SELECT moderator FROM decisions WHERE case_seq = ?1 ORDER BY seq DESC LIMIT 1");
     q.bind(1, c.seq);
     if (q.step() == SQLITE_ROW) who = " by " + q.text(0);
-    return Error("case.conflict", std::string("the case is already ") + to_string(c.status) + who +
-                                      "; the decision '" + r.decision.decision +
-                                      "' was not applied")
+    return Error("case.conflict", std::string("the case is already ") + to_string(c.status) + who + "; the decision '" +
+                                      r.decision.decision + "' was not applied")
         .for_field("decision");
   }
   Decision d = r.decision;
@@ -721,11 +678,7 @@ Result<CaseSummary> SqliteCaseStore::decide(std::string_view case_id, const Deci
     Stmt up(db_,
             "UPDATE cases SET status = ?2, closed_ms = ?3, version = ?4, updated_ms = ?5 WHERE seq "
             "= ?1");
-    up.bind(1, c.seq)
-        .bind(2, to_string(c.status))
-        .bind(3, c.closed_ms)
-        .bind(4, c.version)
-        .bind(5, c.updated_ms);
+    up.bind(1, c.seq).bind(2, to_string(c.status)).bind(3, c.closed_ms).bind(4, c.version).bind(5, c.updated_ms);
     if (!up.run()) return sql_error(db_, "cases: decide");
   }
   {
@@ -733,12 +686,7 @@ Result<CaseSummary> SqliteCaseStore::decide(std::string_view case_id, const Deci
              "INSERT INTO decisions(case_seq, decision, reason, note, moderator, at_ms, "
              "from_status, to_status) "
              "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
-    ins.bind(1, c.seq)
-        .bind(2, d.decision)
-        .bind(3, d.reason)
-        .bind(4, d.note)
-        .bind(5, d.moderator)
-        .bind(6, d.at_ms);
+    ins.bind(1, c.seq).bind(2, d.decision).bind(3, d.reason).bind(4, d.note).bind(5, d.moderator).bind(6, d.at_ms);
     ins.bind(7, to_string(d.from)).bind(8, to_string(d.to));
     if (!ins.run()) return sql_error(db_, "cases: decide");
   }
@@ -748,10 +696,8 @@ Result<CaseSummary> SqliteCaseStore::decide(std::string_view case_id, const Deci
   a.action = "case.decision";
   a.case_id = c.id;
   a.conversation_id = c.conversation_id;
-  a.detail = dump_json({{"decision", d.decision},
-                        {"reason", d.reason},
-                        {"from", to_string(d.from)},
-                        {"to", to_string(d.to)}});
+  a.detail =
+      dump_json({{"decision", d.decision}, {"reason", d.reason}, {"from", to_string(d.from)}, {"to", to_string(d.to)}});
   if (!insert_audit(db_, a)) return sql_error(db_, "cases: audit");
   if (!enqueue_event(db_, options_.webhook_urls, "case.decided", c, &d, d.at_ms))
     return sql_error(db_, "cases: outbox");
@@ -782,8 +728,7 @@ Result<bool> SqliteCaseStore::has_active_case(std::string_view conversation_id) 
   return rc == SQLITE_ROW;
 }
 
-Result<EraseResult> SqliteCaseStore::erase_conversation(std::string_view conversation_id,
-                                                        bool closed_cases) {
+Result<EraseResult> SqliteCaseStore::erase_conversation(std::string_view conversation_id, bool closed_cases) {
   std::lock_guard lock(mu_);
   Tx tx(db_);
   if (!tx.began()) return sql_error(db_, "cases: begin");
@@ -831,9 +776,9 @@ Result<std::vector<CaseSummary>> SqliteCaseStore::purge(int64_t closed_before_ms
     if (rc != SQLITE_DONE) return sql_error(db_, "cases: read");
   }
   if (dry_run) return out;
-  const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                          std::chrono::system_clock::now().time_since_epoch())
-                          .count();
+  const int64_t now =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
   for (const CaseSummary& c : out) {
     Stmt del(db_, "DELETE FROM cases WHERE seq = ?1");
     del.bind(1, c.seq);
@@ -844,9 +789,7 @@ Result<std::vector<CaseSummary>> SqliteCaseStore::purge(int64_t closed_before_ms
     a.action = "case.purge";
     a.case_id = c.id;
     a.conversation_id = c.conversation_id;
-    a.detail = dump_json({{"status", to_string(c.status)},
-                          {"closed_ms", c.closed_ms},
-                          {"messages", c.message_count}});
+    a.detail = dump_json({{"status", to_string(c.status)}, {"closed_ms", c.closed_ms}, {"messages", c.message_count}});
     if (!insert_audit(db_, a)) return sql_error(db_, "cases: audit");
   }
   {
@@ -925,8 +868,7 @@ Status<> SqliteCaseStore::webhook_delivered(int64_t seq, int64_t now_ms) {
   return {};
 }
 
-Status<> SqliteCaseStore::webhook_failed(int64_t seq, int64_t next_ms, std::string_view error,
-                                         bool give_up) {
+Status<> SqliteCaseStore::webhook_failed(int64_t seq, int64_t next_ms, std::string_view error, bool give_up) {
   std::lock_guard lock(mu_);
   Stmt up(db_,
           "UPDATE outbox SET attempts = attempts + 1, next_ms = ?2, last_error = ?3, state = ?4 "

@@ -42,15 +42,13 @@ class SqliteCaseStore final : public CaseStore {
   Result<CaseSummary> decide(std::string_view case_id, const DecisionRequest& request) override;
   Result<std::vector<std::string>> active_conversations() override;
   Result<bool> has_active_case(std::string_view conversation_id) override;
-  Result<EraseResult> erase_conversation(std::string_view conversation_id,
-                                         bool closed_cases) override;
+  Result<EraseResult> erase_conversation(std::string_view conversation_id, bool closed_cases) override;
   Result<std::vector<CaseSummary>> purge(int64_t closed_before_ms, bool dry_run) override;
   Status<> audit(const AuditEntry& entry) override;
   Result<std::vector<AuditEntry>> audit_log(const AuditQuery& query) override;
   Result<std::vector<OutboxItem>> due_webhooks(int64_t now_ms, size_t limit) override;
   Status<> webhook_delivered(int64_t seq, int64_t now_ms) override;
-  Status<> webhook_failed(int64_t seq, int64_t next_ms, std::string_view error,
-                          bool give_up) override;
+  Status<> webhook_failed(int64_t seq, int64_t next_ms, std::string_view error, bool give_up) override;
   Result<OutboxCounts> outbox_counts() override;
   Result<std::optional<int64_t>> next_webhook_ms() override;
 

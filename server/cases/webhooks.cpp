@@ -24,8 +24,7 @@ constexpr size_t kBatch = 32;
 
 }  // namespace
 
-std::string webhook_signature(std::string_view secret, std::string_view timestamp,
-                              std::string_view body) {
+std::string webhook_signature(std::string_view secret, std::string_view timestamp, std::string_view body) {
   std::string signed_text;
   signed_text.reserve(timestamp.size() + 1 + body.size());
   signed_text.append(timestamp).append(".").append(body);
@@ -44,10 +43,7 @@ std::string webhook_signature(std::string_view secret, std::string_view timestam
 
 WebhookDispatcher::WebhookDispatcher(CaseStore& store, WebhookConfig config, int retention_days,
                                      std::function<int64_t()> now_ms)
-    : store_(store),
-      config_(std::move(config)),
-      retention_days_(retention_days),
-      now_ms_(std::move(now_ms)) {}
+    : store_(store), config_(std::move(config)), retention_days_(retention_days), now_ms_(std::move(now_ms)) {}
 
 WebhookDispatcher::~WebhookDispatcher() { stop(); }
 
@@ -165,8 +161,7 @@ void WebhookDispatcher::run() {
     if (due && due->size() == kBatch)
       wait = std::chrono::milliseconds(0);
     else if (Result<std::optional<int64_t>> next = store_.next_webhook_ms(); next && *next)
-      wait = std::clamp(std::chrono::milliseconds(**next - now_ms_()), std::chrono::milliseconds(0),
-                        kIdlePoll);
+      wait = std::clamp(std::chrono::milliseconds(**next - now_ms_()), std::chrono::milliseconds(0), kIdlePoll);
     lock.lock();
     if (wait.count() > 0) cv_.wait_for(lock, wait, [this] { return stopping_ || poke_; });
   }
@@ -176,8 +171,7 @@ void WebhookDispatcher::purge_if_due(int64_t now) {
   constexpr int64_t kPurgeEveryMs = 3600 * 1000;
   if (last_purge_ms_ != 0 && now - last_purge_ms_ < kPurgeEveryMs) return;
   last_purge_ms_ = now;
-  Result<std::vector<CaseSummary>> gone =
-      store_.purge(now - int64_t{retention_days_} * 24 * 3600 * 1000, false);
+  Result<std::vector<CaseSummary>> gone = store_.purge(now - int64_t{retention_days_} * 24 * 3600 * 1000, false);
   if (!gone)
     store_errors_.fetch_add(1, std::memory_order_relaxed);
   else
@@ -193,12 +187,9 @@ void WebhookDispatcher::render_metrics(std::string& out) const {
   };
   out += "# HELP vigil_webhook_deliveries_total Webhook delivery attempts by result.\n";
   out += "# TYPE vigil_webhook_deliveries_total counter\n";
-  line("vigil_webhook_deliveries_total{result=\"delivered\"}",
-       delivered_.load(std::memory_order_relaxed));
-  line("vigil_webhook_deliveries_total{result=\"retry\"}",
-       retries_.load(std::memory_order_relaxed));
-  line("vigil_webhook_deliveries_total{result=\"gave_up\"}",
-       gave_up_.load(std::memory_order_relaxed));
+  line("vigil_webhook_deliveries_total{result=\"delivered\"}", delivered_.load(std::memory_order_relaxed));
+  line("vigil_webhook_deliveries_total{result=\"retry\"}", retries_.load(std::memory_order_relaxed));
+  line("vigil_webhook_deliveries_total{result=\"gave_up\"}", gave_up_.load(std::memory_order_relaxed));
   out += "# HELP vigil_webhook_store_errors_total Outbox reads or updates that failed.\n";
   out += "# TYPE vigil_webhook_store_errors_total counter\n";
   line("vigil_webhook_store_errors_total", store_errors_.load(std::memory_order_relaxed));

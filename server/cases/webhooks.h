@@ -32,13 +32,11 @@
 namespace vigil::cases {
 
 // "sha256=" + hex HMAC-SHA256(secret, timestamp + "." + body).
-std::string webhook_signature(std::string_view secret, std::string_view timestamp,
-                              std::string_view body);
+std::string webhook_signature(std::string_view secret, std::string_view timestamp, std::string_view body);
 
 class WebhookDispatcher {
  public:
-  WebhookDispatcher(CaseStore& store, WebhookConfig config, int retention_days,
-                    std::function<int64_t()> now_ms);
+  WebhookDispatcher(CaseStore& store, WebhookConfig config, int retention_days, std::function<int64_t()> now_ms);
   ~WebhookDispatcher();
   WebhookDispatcher(const WebhookDispatcher&) = delete;
   WebhookDispatcher& operator=(const WebhookDispatcher&) = delete;

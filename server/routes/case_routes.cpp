@@ -73,8 +73,7 @@ bool parse_count(std::string_view s, size_t& out) {
 
 Result<CaseQuery> case_query(std::string_view text) {
   std::vector<std::pair<std::string, std::string>> items;
-  if (!parse_query(text, items))
-    return bad_query("", "the query string has a malformed %XX escape");
+  if (!parse_query(text, items)) return bad_query("", "the query string has a malformed %XX escape");
   CaseQuery q;
   for (const auto& [k, v] : items) {
     if (k == "status") {
@@ -83,8 +82,7 @@ Result<CaseQuery> case_query(std::string_view text) {
         const size_t comma = std::min(v.find(',', start), v.size());
         CaseStatus s;
         if (!parse_status(std::string_view(v).substr(start, comma - start), s))
-          return bad_query(
-              k, "status takes open, in_review, escalated, confirmed, dismissed (comma-separated)");
+          return bad_query(k, "status takes open, in_review, escalated, confirmed, dismissed (comma-separated)");
         q.statuses.push_back(s);
         start = comma + 1;
       }
@@ -100,8 +98,7 @@ Result<CaseQuery> case_query(std::string_view text) {
       q.assignee = v;
     } else if (k == "opened_from" || k == "opened_to") {
       int64_t ms = 0;
-      if (!parse_rfc3339(v, ms))
-        return bad_query(k, k + " must be an RFC 3339 time like 2026-11-28T10:15:02Z");
+      if (!parse_rfc3339(v, ms)) return bad_query(k, k + " must be an RFC 3339 time like 2026-11-28T10:15:02Z");
       (k == "opened_from" ? q.opened_from_ms : q.opened_to_ms) = ms;
     } else if (k == "sort") {
       if (v == "risk")
@@ -121,29 +118,24 @@ Result<CaseQuery> case_query(std::string_view text) {
     } else if (k == "cursor") {
       q.cursor = v;
     } else {
-      return bad_query(
-          k,
-          "unknown query parameter '" + k +
-              "' (status, level, stage, language, assignee, opened_from, opened_to, sort, order, "
-              "limit, cursor)");
+      return bad_query(k, "unknown query parameter '" + k +
+                              "' (status, level, stage, language, assignee, opened_from, opened_to, sort, order, "
+                              "limit, cursor)");
     }
   }
   return q;
 }
 
 // "/v1/cases/{id}[/suffix]" -> id and suffix; false when the id is malformed.
-bool split_case_path(ServerContext& ctx, std::string_view path, std::string& id,
-                     std::string& suffix) {
+bool split_case_path(ServerContext& ctx, std::string_view path, std::string& id, std::string& suffix) {
   std::string_view rest = path.substr(kCasesPrefix.size());
   const size_t slash = rest.find('/');
   suffix = slash == std::string_view::npos ? "" : std::string(rest.substr(slash + 1));
-  return percent_decode(rest.substr(0, slash), id) && !id.empty() &&
-         id.size() <= ctx.config.limits.max_id_bytes;
+  return percent_decode(rest.substr(0, slash), id) && !id.empty() && id.size() <= ctx.config.limits.max_id_bytes;
 }
 
 Response bad_id() {
-  return error_response(400, "request.bad_id", "the case id in the path is malformed or too long",
-                        "id");
+  return error_response(400, "request.bad_id", "the case id in the path is malformed or too long", "id");
 }
 
 Status<> audit(ServerContext& ctx, std::string actor, std::string action, std::string case_id,
@@ -167,8 +159,7 @@ Result<json> object_body(std::string_view body, std::initializer_list<std::strin
   for (auto it = parsed->begin(); it != parsed->end(); ++it) {
     bool known = false;
     for (std::string_view a : allowed) known |= it.key() == a;
-    if (!known)
-      return Error("request.unknown_field", "unknown field '" + it.key() + "'").for_field(it.key());
+    if (!known) return Error("request.unknown_field", "unknown field '" + it.key() + "'").for_field(it.key());
   }
   return parsed;
 }
@@ -176,12 +167,10 @@ Result<json> object_body(std::string_view body, std::initializer_list<std::strin
 // Reads an optional string member (at most `max` bytes) into out.
 Status<> string_field(const json& j, const char* key, size_t max, std::string& out) {
   if (!j.contains(key)) return {};
-  if (!j[key].is_string())
-    return Error("request.bad_type", std::string(key) + " must be a string").for_field(key);
+  if (!j[key].is_string()) return Error("request.bad_type", std::string(key) + " must be a string").for_field(key);
   out = j[key].get<std::string>();
   if (out.size() > max)
-    return Error("request.too_long",
-                 std::string(key) + " is longer than " + std::to_string(max) + " bytes")
+    return Error("request.too_long", std::string(key) + " is longer than " + std::to_string(max) + " bytes")
         .for_field(key);
   return {};
 }
@@ -189,8 +178,7 @@ Status<> string_field(const json& j, const char* key, size_t max, std::string& o
 Status<> version_field(const json& j, int64_t& out) {
   if (!j.contains("version")) return {};
   if (!j["version"].is_number_integer() || j["version"].get<int64_t>() <= 0)
-    return Error("request.bad_type", "version must be the case's version, a positive integer")
-        .for_field("version");
+    return Error("request.bad_type", "version must be the case's version, a positive integer").for_field("version");
   out = j["version"].get<int64_t>();
   return {};
 }
@@ -204,15 +192,13 @@ Response handle_assign(ServerContext& ctx, const Request& req, const std::string
   a.now_ms = ctx.cases->now_ms();
   if (Status<> s = string_field(*body, "assignee", kMaxNameBytes, a.assignee); !s)
     return error_response(400, s.error());
-  if (Status<> s = version_field(*body, a.expected_version); !s)
-    return error_response(400, s.error());
+  if (Status<> s = version_field(*body, a.expected_version); !s) return error_response(400, s.error());
   if (body->contains("force")) {
     if (!(*body)["force"].is_boolean())
       return error_response(400, "request.bad_type", "force must be true or false", "force");
     a.force = (*body)["force"].get<bool>();
   }
-  if (a.assignee.empty())
-    return error_response(400, "request.bad_value", "assignee must not be empty", "assignee");
+  if (a.assignee.empty()) return error_response(400, "request.bad_value", "assignee must not be empty", "assignee");
   Result<CaseSummary> c = ctx.cases->store().assign(id, a);
   if (!c) return store_error(c.error());
   return json_reply(summary_json(*c));
@@ -223,23 +209,20 @@ Response handle_decision(ServerContext& ctx, const Request& req, const std::stri
   if (!body) return error_response(400, body.error());
   DecisionRequest d;
   std::string& decision = d.decision.decision;
-  for (auto [key, max, out] : {std::tuple{"decision", kMaxNameBytes, &decision},
-                               std::tuple{"reason", kMaxNameBytes, &d.decision.reason},
-                               std::tuple{"note", kMaxNoteBytes, &d.decision.note}}) {
+  for (auto [key, max, out] :
+       {std::tuple{"decision", kMaxNameBytes, &decision}, std::tuple{"reason", kMaxNameBytes, &d.decision.reason},
+        std::tuple{"note", kMaxNoteBytes, &d.decision.note}}) {
     if (Status<> s = string_field(*body, key, max, *out); !s) return error_response(400, s.error());
   }
-  if (Status<> s = version_field(*body, d.expected_version); !s)
-    return error_response(400, s.error());
+  if (Status<> s = version_field(*body, d.expected_version); !s) return error_response(400, s.error());
   if (decision != "confirm" && decision != "dismiss" && decision != "escalate")
-    return error_response(400, "case.bad_decision", "decision must be confirm, dismiss or escalate",
-                          "decision");
+    return error_response(400, "case.bad_decision", "decision must be confirm, dismiss or escalate", "decision");
   if (decision == "dismiss") {
     const auto& reasons = ctx.config.cases.dismissal_reasons;
     if (std::find(reasons.begin(), reasons.end(), d.decision.reason) == reasons.end()) {
       std::string list;
       for (const std::string& r : reasons) list += (list.empty() ? "" : ", ") + r;
-      return error_response(400, "case.bad_reason",
-                            "a dismissal needs a reason from the configured list: " + list,
+      return error_response(400, "case.bad_reason", "a dismissal needs a reason from the configured list: " + list,
                             "reason");
     }
   }
@@ -257,13 +240,11 @@ Response handle_decision(ServerContext& ctx, const Request& req, const std::stri
 Status<Errors> start_cases(ServerContext& ctx, std::function<int64_t()> now_ms) {
   SqliteCaseStoreOptions o;
   if (!ctx.config.data_dir.empty()) o.file = ctx.config.data_dir / "cases.db";
-  for (const WebhookEndpoint& ep : ctx.config.cases.webhooks.endpoints)
-    o.webhook_urls.push_back(ep.url);
+  for (const WebhookEndpoint& ep : ctx.config.cases.webhooks.endpoints) o.webhook_urls.push_back(ep.url);
   Result<std::unique_ptr<SqliteCaseStore>> store = SqliteCaseStore::open(std::move(o));
   if (!store) return Errors{std::move(store).error()};
-  Result<std::unique_ptr<CaseManager>> manager =
-      CaseManager::create(std::move(store).value(), *ctx.engine, *ctx.normalizer,
-                          ctx.config.cases.participant_id_key, std::move(now_ms));
+  Result<std::unique_ptr<CaseManager>> manager = CaseManager::create(
+      std::move(store).value(), *ctx.engine, *ctx.normalizer, ctx.config.cases.participant_id_key, std::move(now_ms));
   if (!manager) return Errors{std::move(manager).error()};
   ctx.cases = std::move(manager).value();
   ctx.webhooks = std::make_unique<WebhookDispatcher>(ctx.cases->store(), ctx.config.cases.webhooks,
@@ -287,10 +268,9 @@ Response handle_case_list(ServerContext& ctx, const Request& req) {
   for (const CaseSummary& c : page->cases) list.push_back(summary_json(c));
   json counts = json::object();
   for (const auto& [status, n] : page->counts) counts[to_string(status)] = n;
-  return json_reply(
-      {{"cases", std::move(list)},
-       {"next_cursor", page->next_cursor.empty() ? json(nullptr) : json(page->next_cursor)},
-       {"counts", std::move(counts)}});
+  return json_reply({{"cases", std::move(list)},
+                     {"next_cursor", page->next_cursor.empty() ? json(nullptr) : json(page->next_cursor)},
+                     {"counts", std::move(counts)}});
 }
 
 // The first entries of a case's audit trail that GET /v1/cases/{id} carries.
@@ -307,14 +287,12 @@ Response handle_case_get(ServerContext& ctx, const Request& req) {
   const CaseRecord& rec = **c;
   const bool is_export = suffix == "export";
   // Reading a case's messages is audited before they are sent.
-  const json detail = is_export
-                          ? json{{"messages", rec.messages.size()},
-                                 {"chain_head", rec.messages.empty() ? std::string(kChainGenesis)
-                                                                     : rec.messages.back().hash}}
-                          : json{{"messages", rec.messages.size()}};
-  if (Status<> s =
-          audit(ctx, actor_name(ctx, req, kScopeModerate), is_export ? "case.export" : "case.read",
-                rec.summary.id, rec.summary.conversation_id, detail);
+  const json detail =
+      is_export ? json{{"messages", rec.messages.size()},
+                       {"chain_head", rec.messages.empty() ? std::string(kChainGenesis) : rec.messages.back().hash}}
+                : json{{"messages", rec.messages.size()}};
+  if (Status<> s = audit(ctx, actor_name(ctx, req, kScopeModerate), is_export ? "case.export" : "case.read",
+                         rec.summary.id, rec.summary.conversation_id, detail);
       !s)
     return store_error(s.error());
   if (is_export) return json_reply(export_bundle(rec, ctx.cases->now_ms()));
@@ -337,9 +315,8 @@ Response handle_case_post(ServerContext& ctx, const Request& req) {
   if (!split_case_path(ctx, req.path, id, suffix)) return bad_id();
   if (suffix == "assign") return handle_assign(ctx, req, id);
   if (suffix == "decision") return handle_decision(ctx, req, id);
-  return error_response(
-      404, "request.unknown_route",
-      "no route " + std::string(req.path) + " (POST /v1/cases/{id}/assign or /decision)");
+  return error_response(404, "request.unknown_route",
+                        "no route " + std::string(req.path) + " (POST /v1/cases/{id}/assign or /decision)");
 }
 
 Response handle_audit(ServerContext& ctx, const Request& req) {
@@ -360,25 +337,22 @@ Response handle_audit(ServerContext& ctx, const Request& req) {
     else if (k == "limit" && parse_count(v, n) && n > 0 && n <= 1000)
       q.limit = n;
     else
-      return error_response(
-          400, "request.bad_query",
-          "bad query parameter '" + k + "' (case_id, actor, action, after=SEQ, limit=1..1000)", k);
+      return error_response(400, "request.bad_query",
+                            "bad query parameter '" + k + "' (case_id, actor, action, after=SEQ, limit=1..1000)", k);
   }
   Result<std::vector<AuditEntry>> entries = ctx.cases->store().audit_log(q);
   if (!entries) return store_error(entries.error());
   json list = json::array();
   for (const AuditEntry& e : *entries) list.push_back(audit_json(e));
   const bool full = entries->size() == q.limit;
-  return json_reply({{"entries", std::move(list)},
-                     {"next_after", full ? json(entries->back().seq) : json(nullptr)}});
+  return json_reply({{"entries", std::move(list)}, {"next_after", full ? json(entries->back().seq) : json(nullptr)}});
 }
 
 Response handle_conversation_erase(ServerContext& ctx, const Request& req) {
   std::string id;
   if (!percent_decode(req.path.substr(kConversationsPrefix.size()), id) || id.empty() ||
       id.size() > ctx.config.limits.max_id_bytes)
-    return error_response(400, "request.bad_id",
-                          "the conversation id in the path is malformed or too long", "id");
+    return error_response(400, "request.bad_id", "the conversation id in the path is malformed or too long", "id");
   std::vector<std::pair<std::string, std::string>> items;
   if (!parse_query(req.query, items))
     return error_response(400, "request.bad_query", "the query string has a malformed %XX escape");
@@ -387,8 +361,7 @@ Response handle_conversation_erase(ServerContext& ctx, const Request& req) {
     if (k == "closed_cases" && (v == "delete" || v == "keep"))
       closed_cases = v == "delete";
     else
-      return error_response(400, "request.bad_query",
-                            "bad query parameter '" + k + "' (closed_cases=delete|keep)", k);
+      return error_response(400, "request.bad_query", "bad query parameter '" + k + "' (closed_cases=delete|keep)", k);
   }
   const std::string actor = actor_name(ctx, req, kScopeAdmin);
   bool forgotten = false;
@@ -399,11 +372,8 @@ Response handle_conversation_erase(ServerContext& ctx, const Request& req) {
     erased = ctx.cases->store().erase_conversation(id, closed_cases);
   }
   if (!erased) return store_error(erased.error());
-  json detail = {{"scorer_state", forgotten},
-                 {"cases_kept", erased->kept},
-                 {"cases_deleted", erased->deleted}};
-  if (Status<> s = audit(ctx, actor, "conversation.erase", "", id, detail); !s)
-    return store_error(s.error());
+  json detail = {{"scorer_state", forgotten}, {"cases_kept", erased->kept}, {"cases_deleted", erased->deleted}};
+  if (Status<> s = audit(ctx, actor, "conversation.erase", "", id, detail); !s) return store_error(s.error());
   detail["conversation_id"] = id;
   return json_reply(detail);
 }

@@ -72,8 +72,7 @@ Response handle_console(ServerContext&, const Request& req) {
   if (name.empty()) name = "index.html";
   const EmbeddedFile* file = find_file(name);
   if (file == nullptr) {
-    Response missing =
-        error_response(404, "request.unknown_route", "no console file " + std::string(req.path));
+    Response missing = error_response(404, "request.unknown_route", "no console file " + std::string(req.path));
     add_security_headers(missing);
     return missing;
   }

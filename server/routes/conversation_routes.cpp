@@ -35,7 +35,8 @@ bool percent_decode(std::string_view in, std::string& out) {
 Response handle_conversation(ServerContext& ctx, const Request& req) {
   constexpr std::string_view kPrefix = "/v1/conversations/";
   std::string id;
-  if (!percent_decode(req.path.substr(kPrefix.size()), id) || id.empty() || id.size() > ctx.config.limits.max_id_bytes) {
+  if (!percent_decode(req.path.substr(kPrefix.size()), id) || id.empty() ||
+      id.size() > ctx.config.limits.max_id_bytes) {
     return error_response(400, "request.bad_id", "the conversation id in the path is malformed or too long", "id");
   }
   std::optional<ConversationInfo> info = ctx.engine->conversation(id);

@@ -4,8 +4,6 @@
 
 namespace vigil::server {
 
-Response handle_messages(ServerContext& ctx, const Request& req) {
-  return score_body(ctx, req.body);
-}
+Response handle_messages(ServerContext& ctx, const Request& req) { return score_body(ctx, req.body); }
 
 }  // namespace vigil::server

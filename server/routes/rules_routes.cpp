@@ -23,8 +23,10 @@ Status<Errors> reload_rules(ServerContext& ctx, std::string_view trigger) {
   if (s) {
     std::shared_ptr<const RuleSet> rules = ctx.engine->rules();
     log_event(spdlog::level::info, "rules_reloaded",
-              {{"trigger", trigger}, {"version", rules ? rules->version() : ""},
-               {"rules", rules ? rules->rules().size() : 0}, {"ms", ms}});
+              {{"trigger", trigger},
+               {"version", rules ? rules->version() : ""},
+               {"rules", rules ? rules->rules().size() : 0},
+               {"ms", ms}});
   } else {
     json codes = json::array();
     for (const Error& e : s.error()) codes.push_back(e.to_text());
@@ -58,7 +60,7 @@ Response handle_reload(ServerContext& ctx, const Request&) {
     if (!s) {
       const Errors& errors = s.error();
       json body = error_json(Error("rules.reload_failed", std::to_string(errors.size()) +
-                                                          " problem(s) in the rule packs; the running rules stay"));
+                                                              " problem(s) in the rule packs; the running rules stay"));
       body["errors"] = to_json(errors);
       Response fail;
       fail.status = 422;
@@ -68,8 +70,7 @@ Response handle_reload(ServerContext& ctx, const Request&) {
     }
     std::shared_ptr<const RuleSet> rules = ctx.engine->rules();
     Response ok;
-    ok.body = dump_json(
-        json{{"reloaded", true}, {"version", rules->version()}, {"rules", rules->rules().size()}});
+    ok.body = dump_json(json{{"reloaded", true}, {"version", rules->version()}, {"rules", rules->rules().size()}});
     return ok;
   };
   return r;
@@ -90,8 +91,7 @@ Response handle_explain(ServerContext& ctx, const Request& req) {
   const std::string& text = j["text"].get_ref<const std::string&>();
   if (text.size() > ctx.config.limits.max_text_bytes) {
     return error_response(400, "message.text_too_long",
-                          "text is longer than " + std::to_string(ctx.config.limits.max_text_bytes) + " bytes",
-                          "text");
+                          "text is longer than " + std::to_string(ctx.config.limits.max_text_bytes) + " bytes", "text");
   }
   std::shared_ptr<const RuleSet> rules = ctx.engine->rules();
   if (rules == nullptr) return error_response(503, "server.not_ready", "no rules are loaded");
@@ -108,9 +108,8 @@ Response handle_explain(ServerContext& ctx, const Request& req) {
   json out_hits = json::array();
   for (const Hit& h : hits) {
     const Rule& rule = rules->rules()[h.rule];
-    json hit = {{"rule", rule.id},         {"stage", rule.stage},         {"description", rule.description},
-                {"start", h.start},        {"end", h.end},                {"norm_start", h.norm_start},
-                {"norm_end", h.norm_end}};
+    json hit = {{"rule", rule.id}, {"stage", rule.stage},        {"description", rule.description}, {"start", h.start},
+                {"end", h.end},    {"norm_start", h.norm_start}, {"norm_end", h.norm_end}};
     if (h.age >= 0) hit["age"] = h.age;
     if (rule.status == RuleStatus::kShadow) hit["shadow"] = true;
     json captures = json::object();

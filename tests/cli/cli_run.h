@@ -18,8 +18,8 @@ struct CliResult {
 // `args` is appended to the binary's path as shell text; quote it yourself. `input`
 // (without single quotes) is piped to stdin.
 inline CliResult run_vigil(const std::string& args, bool merge_stderr = false, const std::string& input = "") {
-  std::string command = "printf '%s' '" + input + "' | " VIGIL_BINARY_DIR "/vigil " + args +
-                        (merge_stderr ? " 2>&1" : " 2>/dev/null");
+  std::string command =
+      "printf '%s' '" + input + "' | " VIGIL_BINARY_DIR "/vigil " + args + (merge_stderr ? " 2>&1" : " 2>/dev/null");
   CliResult result;
   FILE* pipe = ::popen(command.c_str(), "r");
   if (pipe == nullptr) return result;

@@ -19,8 +19,7 @@ namespace {
 using vigil::test::run_vigil;
 
 const std::string kDir = VIGIL_SOURCE_DIR "/tests/fixtures/eval";
-const std::string kArgs =
-    " --rules " + kDir + "/rules --labels " + kDir + "/labels.json " + kDir + "/messages.jsonl";
+const std::string kArgs = " --rules " + kDir + "/rules --labels " + kDir + "/labels.json " + kDir + "/messages.jsonl";
 
 const nlohmann::json& row_at(const nlohmann::json& sweep, double threshold) {
   for (const auto& r : sweep)
@@ -102,16 +101,15 @@ TEST_CASE(
     "eval reads several corpora and merges their labels; a conversation labelled twice is an "
     "error") {
   // The same labels file twice labels every conversation twice.
-  auto twice =
-      run_vigil("eval --json --rules " + kDir + "/rules --labels " + kDir +
-                "/labels.json --labels " + kDir + "/labels.json " + kDir + "/messages.jsonl");
+  auto twice = run_vigil("eval --json --rules " + kDir + "/rules --labels " + kDir + "/labels.json --labels " + kDir +
+                         "/labels.json " + kDir + "/messages.jsonl");
   CHECK(twice.exit_code == 2);
   CHECK(twice.out.find("eval.labels") != std::string::npos);
   CHECK(twice.out.find("c-") != std::string::npos);  // names the conversation
 
   // The same corpus twice: one engine, so the second pass continues the same conversations.
-  auto both = run_vigil("eval --json --rules " + kDir + "/rules --labels " + kDir +
-                        "/labels.json " + kDir + "/messages.jsonl " + kDir + "/messages.jsonl");
+  auto both = run_vigil("eval --json --rules " + kDir + "/rules --labels " + kDir + "/labels.json " + kDir +
+                        "/messages.jsonl " + kDir + "/messages.jsonl");
   REQUIRE(both.exit_code == 0);
   auto out = nlohmann::json::parse(both.out);
   CHECK(out["messages"] == 60);

@@ -36,8 +36,7 @@ TEST_CASE("vigil replay names a line that is not a message and exits 1") {
 }
 
 TEST_CASE("vigil replay prints the good lines' verdicts, then exits 1 for a bad one") {
-  const std::string good =
-      R"({"conversation_id":"c","message_id":"1","sender_id":"u","text":"hi"})";
+  const std::string good = R"({"conversation_id":"c","message_id":"1","sender_id":"u","text":"hi"})";
   const auto r = run_vigil("replay " + rules_flag() + " -", true, good + "\n{not json\n");
   CHECK(r.exit_code == 1);
   CHECK(r.out.find(R"("message_id":"1")") != std::string::npos);

@@ -77,8 +77,7 @@ TEST_CASE("vigil rules lint compiles without running examples and vigil rules te
 TEST_CASE("a missing rules folder is named, with how to set it") {
   const auto r = run_vigil("rules lint --rules /no/such/rules", true);
   CHECK(r.exit_code == 1);
-  CHECK(r.out.find("rules folder '/no/such/rules' does not exist (set --rules or $VIGIL_RULES)") !=
-        std::string::npos);
+  CHECK(r.out.find("rules folder '/no/such/rules' does not exist (set --rules or $VIGIL_RULES)") != std::string::npos);
   const auto env = run_vigil("explain hello", true).exit_code;  // ./rules of the test's working dir, if any
   CHECK((env == 0 || env == 1));
   const auto e = run_vigil("explain --rules /no/such/rules hello", true);
@@ -122,13 +121,11 @@ TEST_CASE("--help works on every command") {
   }
 }
 
-TEST_CASE(
-    "vigil rules lint --json on a pack with a byte that is not UTF-8 prints JSON, not an abort") {
+TEST_CASE("vigil rules lint --json on a pack with a byte that is not UTF-8 prints JSON, not an abort") {
   namespace fs = std::filesystem;
   const fs::path dir = fs::temp_directory_path() / ("vigil-bad-byte-" + std::to_string(::getpid()));
   fs::create_directories(dir / "en");
-  fs::copy_file(VIGIL_SOURCE_DIR "/rules/stages.yaml", dir / "stages.yaml",
-                fs::copy_options::overwrite_existing);
+  fs::copy_file(VIGIL_SOURCE_DIR "/rules/stages.yaml", dir / "stages.yaml", fs::copy_options::overwrite_existing);
   std::ofstream(dir / "en" / "bad.yaml", std::ios::binary)
       << "pack: bad\nlanguage: en\nrules:\n  - id: bad.\xff.rule\n    stage: access\n    weight: "
          "0.5\n"
@@ -138,6 +135,5 @@ TEST_CASE(
   CHECK(j.exit_code == 1);
   const auto doc = nlohmann::json::parse(j.out);
   REQUIRE(doc["errors"].size() > 0);
-  CHECK(doc["errors"][0]["rule"].get<std::string>().find("\xEF\xBF\xBD") !=
-        std::string::npos);  // U+FFFD
+  CHECK(doc["errors"][0]["rule"].get<std::string>().find("\xEF\xBF\xBD") != std::string::npos);  // U+FFFD
 }

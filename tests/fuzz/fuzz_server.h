@@ -25,8 +25,7 @@ inline server::ServerContext& server_context() {
     static const test::TempDir rules;  // removed at exit
     server::test::write_test_rules(rules.path());
     server::ServerConfig c = server::test::test_config(rules.path());
-    c.tokens = {{"fuzz-admin-token", "fuzz-admin",
-                 server::kScopeIngest | server::kScopeModerate | server::kScopeAdmin},
+    c.tokens = {{"fuzz-admin-token", "fuzz-admin", server::kScopeIngest | server::kScopeModerate | server::kScopeAdmin},
                 {"fuzz-ingest-token", "fuzz-ingest", server::kScopeIngest}};
     c.limits.max_body_bytes = 16 << 10;
     c.limits.max_ws_frame_bytes = 16 << 10;
@@ -47,8 +46,7 @@ inline server::ServerContext& server_context() {
                    engine ? normalizer.error().to_text().c_str() : to_text(engine.error()).c_str());
       std::abort();
     }
-    return new server::ServerContext(std::move(c), std::move(engine).value(),
-                                     std::move(normalizer).value());
+    return new server::ServerContext(std::move(c), std::move(engine).value(), std::move(normalizer).value());
   }();
   return *ctx;
 }

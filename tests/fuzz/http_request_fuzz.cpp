@@ -34,8 +34,7 @@ void check_reply(const Response& r, bool keep_alive) {
   FUZZ_CHECK(r.status >= 200 && r.status <= 599, "a reply has a final status");
   FUZZ_CHECK(r.status < 400 || !r.error_code.empty(), "an error reply names its error code");
   if (r.content_type == "application/json") {
-    FUZZ_CHECK(!nlohmann::json::parse(r.body, nullptr, false).is_discarded(),
-               "a JSON reply is valid JSON");
+    FUZZ_CHECK(!nlohmann::json::parse(r.body, nullptr, false).is_discarded(), "a JSON reply is valid JSON");
   }
   std::string bytes;
   vigil::server::serialize(r, keep_alive, bytes);

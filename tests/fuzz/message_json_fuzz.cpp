@@ -65,11 +65,10 @@ void check_writer_on_raw_bytes(std::string_view input) {
   std::string out;
   vigil::append_verdict_json(v, out);
   FUZZ_CHECK(vigil::find_invalid_utf8(out) == -1, "a verdict is written as valid UTF-8");
-  FUZZ_CHECK(!nlohmann::json::parse(out, nullptr, false).is_discarded(),
-             "a verdict is written as valid JSON");
+  FUZZ_CHECK(!nlohmann::json::parse(out, nullptr, false).is_discarded(), "a verdict is written as valid JSON");
   // dump() throws on invalid UTF-8; the halves may split a valid sequence.
-  if (vigil::find_invalid_utf8(v.suspect_id) == -1 &&
-      vigil::find_invalid_utf8(v.stages[0].first) == -1 && vigil::find_invalid_utf8(input) == -1) {
+  if (vigil::find_invalid_utf8(v.suspect_id) == -1 && vigil::find_invalid_utf8(v.stages[0].first) == -1 &&
+      vigil::find_invalid_utf8(input) == -1) {
     check_writer_matches_dump(v);
   }
 }
@@ -86,8 +85,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     FUZZ_CHECK(same(*tree, *stream), "message_from_json_text reads the tree's message");
     check_writer_matches_dump(verdict_of(*stream));
   } else {
-    FUZZ_CHECK(show(tree.error()) == show(stream.error()),
-               "message_from_json_text gives the tree's error");
+    FUZZ_CHECK(show(tree.error()) == show(stream.error()), "message_from_json_text gives the tree's error");
   }
 
   static MessageBatch reused;  // the sidecar reuses one per thread
@@ -97,15 +95,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FUZZ_CHECK(a.ok() == b.ok(), "messages_from_json_text accepts what the tree accepts");
   if (a.ok()) {
     FUZZ_CHECK(oracle.shape == reused.shape, "messages_from_json_text finds the tree's shape");
-    FUZZ_CHECK(oracle.messages.size() == reused.messages.size(),
-               "messages_from_json_text reads every message");
+    FUZZ_CHECK(oracle.messages.size() == reused.messages.size(), "messages_from_json_text reads every message");
     for (size_t i = 0; i < oracle.messages.size(); ++i) {
-      FUZZ_CHECK(same(oracle.messages[i], reused.messages[i]),
-                 "messages_from_json_text reads the tree's messages");
+      FUZZ_CHECK(same(oracle.messages[i], reused.messages[i]), "messages_from_json_text reads the tree's messages");
     }
   } else {
-    FUZZ_CHECK(show(a.error()) == show(b.error()),
-               "messages_from_json_text gives the tree's error");
+    FUZZ_CHECK(show(a.error()) == show(b.error()), "messages_from_json_text gives the tree's error");
   }
 
   check_writer_on_raw_bytes(text);

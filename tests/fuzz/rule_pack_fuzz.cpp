@@ -42,11 +42,9 @@ void check_rule(const vigil::RuleSource& src) {
   FUZZ_CHECK(!r.patterns.empty(), "a kept rule has a pattern");
   for (const std::string& p : r.patterns) FUZZ_CHECK(!p.empty(), "a kept pattern is not empty");
   for (const std::string& p : r.unless) FUZZ_CHECK(!p.empty(), "a kept unless is not empty");
-  FUZZ_CHECK(!r.examples_match.empty() && !r.examples_no_match.empty(),
-             "a kept rule has both examples");
+  FUZZ_CHECK(!r.examples_match.empty() && !r.examples_no_match.empty(), "a kept rule has both examples");
   FUZZ_CHECK(std::isfinite(r.weight) && r.weight >= 0, "a kept rule's weight is a number >= 0");
-  FUZZ_CHECK(src.pattern_marks.size() == r.patterns.size() &&
-                 src.unless_marks.size() == r.unless.size() &&
+  FUZZ_CHECK(src.pattern_marks.size() == r.patterns.size() && src.unless_marks.size() == r.unless.size() &&
                  src.match_marks.size() == r.examples_match.size() &&
                  src.no_match_marks.size() == r.examples_no_match.size(),
              "a kept rule has a source mark for each part");
@@ -56,8 +54,7 @@ void check_rule(const vigil::RuleSource& src) {
 const fs::path& rules_dir() {
   static const vigil::test::TempDir dir;  // removed at exit
   static const bool ready =
-      fs::copy_file(fs::path(VIGIL_SOURCE_DIR) / "tests/fixtures/rules/valid/stages.yaml",
-                    dir.path() / "stages.yaml");
+      fs::copy_file(fs::path(VIGIL_SOURCE_DIR) / "tests/fixtures/rules/valid/stages.yaml", dir.path() / "stages.yaml");
   (void)ready;
   return dir.path();
 }
@@ -94,8 +91,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   check_errors(errors, file);
   for (const vigil::RuleSource& src : pack.rules) check_rule(src);
 
-  if (errors.empty() && !pack.rules.empty() && pack.rules.size() <= kMaxCompiledRules &&
-      size <= kMaxCompiledBytes) {
+  if (errors.empty() && !pack.rules.empty() && pack.rules.size() <= kMaxCompiledRules && size <= kMaxCompiledBytes) {
     load_for_real(text, pack);
   }
   return 0;

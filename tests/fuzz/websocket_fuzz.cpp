@@ -71,11 +71,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                             if (ec2) return;
                             client.upgraded = client.handshake.compare(0, 12, "HTTP/1.1 101") == 0;
                             client.handshake.erase(0, n);
-                            net::async_write(
-                                client.socket, net::buffer(frames), [&](error_code, size_t) {
-                                  error_code ignored;
-                                  client.socket.shutdown(tcp::socket::shutdown_send, ignored);
-                                });
+                            net::async_write(client.socket, net::buffer(frames), [&](error_code, size_t) {
+                              error_code ignored;
+                              client.socket.shutdown(tcp::socket::shutdown_send, ignored);
+                            });
                             client.read_rest();
                           });
   });

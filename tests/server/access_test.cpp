@@ -45,8 +45,7 @@ const std::vector<Row>& rows() {
       {"/v1/cases/", http::verb::post, Who::kModerate, "/v1/cases/x", "", 0},
       {"/v1/audit", http::verb::get, Who::kAdmin, "/v1/audit", "", 0},
       {"/v1/console/settings", http::verb::get, Who::kModerate, "/v1/console/settings", "", 0},
-      {"/v1/explain", http::verb::post, Who::kModerate, "/v1/explain",
-       R"({"text":"dont tell your parents"})"},
+      {"/v1/explain", http::verb::post, Who::kModerate, "/v1/explain", R"({"text":"dont tell your parents"})"},
       {"/v1/rules", http::verb::get, Who::kAdmin, "/v1/rules", ""},
       {"/v1/rules/reload", http::verb::post, Who::kAdmin, "/v1/rules/reload", ""},
       {"/console", http::verb::get, Who::kAnyone, "/console", "", 308},  // to /console/
@@ -70,9 +69,7 @@ const Caller kCallers[] = {
 };
 
 unsigned expected(Who who, const Caller& c, bool loopback, unsigned ok = 200) {
-  const Scope needs = who == Who::kIngest     ? kScopeIngest
-                      : who == Who::kModerate ? kScopeModerate
-                                              : kScopeAdmin;
+  const Scope needs = who == Who::kIngest ? kScopeIngest : who == Who::kModerate ? kScopeModerate : kScopeAdmin;
   if (who == Who::kAnyone) return ok;
   if (who == Who::kLoopbackOrAdmin && loopback) return ok;
   if (c.token.empty() || c.scope == kScopeNone) return 401;
@@ -81,8 +78,7 @@ unsigned expected(Who who, const Caller& c, bool loopback, unsigned ok = 200) {
 
 }  // namespace
 
-TEST_CASE("every route of the router's table has a row here, and every row a route",
-          "[server][auth][access]") {
+TEST_CASE("every route of the router's table has a row here, and every row a route", "[server][auth][access]") {
   for (const RouteEntry& e : route_table()) {
     INFO(e.path << " " << http::to_string(e.method));
     bool found = false;
@@ -92,22 +88,19 @@ TEST_CASE("every route of the router's table has a row here, and every row a rou
   for (const Row& r : rows()) {
     INFO(r.path);
     bool found = false;
-    for (const RouteEntry& e : route_table())
-      found = found || (r.path == e.path && r.method == e.method);
+    for (const RouteEntry& e : route_table()) found = found || (r.path == e.path && r.method == e.method);
     CHECK(found);
   }
 }
 
 TEST_CASE("every route against every scope, no token and a wrong token", "[server][auth][access]") {
   ServerFixture f([](ServerConfig& c) {
-    c.tokens = {Token{"ingest-secret", "chat", kScopeIngest},
-                Token{"mod-secret", "console", kScopeModerate},
+    c.tokens = {Token{"ingest-secret", "chat", kScopeIngest}, Token{"mod-secret", "console", kScopeModerate},
                 Token{"admin-secret", "ops", kScopeAdmin}};
   });
   {
     HttpClient seed(f.port());
-    REQUIRE(seed.post("/v1/messages", message("c-seed", "m-0", "u-a", "hi").dump(), "ingest-secret")
-                .status == 200);
+    REQUIRE(seed.post("/v1/messages", message("c-seed", "m-0", "u-a", "hi").dump(), "ingest-secret").status == 200);
   }
   const uint64_t scored_before = (*f.server)->metrics().messages();
   uint64_t allowed_messages = 0;
@@ -141,8 +134,7 @@ TEST_CASE("every route against every scope, no token and a wrong token", "[serve
     }
   }
   // Nothing refused was scored: only the allowed posts (the first; later ones repeat it).
-  CHECK((*f.server)->metrics().messages() - scored_before ==
-        std::min<uint64_t>(allowed_messages, 1));
+  CHECK((*f.server)->metrics().messages() - scored_before == std::min<uint64_t>(allowed_messages, 1));
 
   // /metrics from a peer that is not loopback needs admin (checked on the header alone).
   for (const Caller& caller : kCallers) {

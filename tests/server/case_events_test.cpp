@@ -80,8 +80,7 @@ json event_of_type(const std::string& stream, const std::string& type, size_t fr
 
 }  // namespace
 
-TEST_CASE("the event stream reports a case when it opens and when it is decided",
-          "[server][cases][events]") {
+TEST_CASE("the event stream reports a case when it opens and when it is decided", "[server][cases][events]") {
   CaseFixture f;
   EventClient events(f.port());
   events.request(kAlice);
@@ -92,8 +91,7 @@ TEST_CASE("the event stream reports a case when it opens and when it is decided"
   CHECK(head.find("Cache-Control: no-store") != std::string::npos);
 
   HttpClient c(f.port());
-  for (const json& m : grooming("c-events"))
-    REQUIRE(c.post("/v1/messages", m.dump(), kIngest).status == 200);
+  for (const json& m : grooming("c-events")) REQUIRE(c.post("/v1/messages", m.dump(), kIngest).status == 200);
   const std::string id = c.get("/v1/cases", kAlice).json()["cases"][0]["id"];
 
   const size_t after_head = head.size();
@@ -106,8 +104,7 @@ TEST_CASE("the event stream reports a case when it opens and when it is decided"
   CHECK(events.data().find("parents") == std::string::npos);
 
   const size_t before = events.data().size();
-  Reply d = c.post("/v1/cases/" + id + "/decision",
-                   R"({"decision":"dismiss","reason":"false_positive"})", kAlice);
+  Reply d = c.post("/v1/cases/" + id + "/decision", R"({"decision":"dismiss","reason":"false_positive"})", kAlice);
   REQUIRE(d.status == 200);
   REQUIRE(events.wait_for("\"dismissed\"", before) != std::string::npos);
   CHECK(event_of_type(events.data(), "case.updated", before)["id"] == id);

@@ -35,8 +35,7 @@ rules:
 )";
 }
 
-inline ServerConfig case_config(const std::filesystem::path& rules,
-                                const std::filesystem::path& data) {
+inline ServerConfig case_config(const std::filesystem::path& rules, const std::filesystem::path& data) {
   ServerConfig c = test_config(rules);
   c.data_dir = data;
   c.tokens = {{kAlice, "alice", kScopeModerate},
@@ -72,17 +71,13 @@ struct CaseFixture {
 // The messages that take `conv` to review: u-a grooms, u-b answers. The 5th (index 4)
 // is the first at review.
 inline std::vector<nlohmann::json> grooming(const std::string& conv) {
-  return {message(conv, "m1", "u-a", "hi how old are you"),
-          message(conv, "m2", "u-b", "13"),
-          message(conv, "m3", "u-a", "are your parents home"),
-          message(conv, "m4", "u-a", "dont tell anyone ok"),
-          message(conv, "m5", "u-a", "add me on snapchat"),
-          message(conv, "m6", "u-b", "ok")};
+  return {message(conv, "m1", "u-a", "hi how old are you"),    message(conv, "m2", "u-b", "13"),
+          message(conv, "m3", "u-a", "are your parents home"), message(conv, "m4", "u-a", "dont tell anyone ok"),
+          message(conv, "m5", "u-a", "add me on snapchat"),    message(conv, "m6", "u-b", "ok")};
 }
 
 // Posts each message; returns the verdicts.
-inline std::vector<nlohmann::json> send_all(HttpClient& c,
-                                            const std::vector<nlohmann::json>& msgs) {
+inline std::vector<nlohmann::json> send_all(HttpClient& c, const std::vector<nlohmann::json>& msgs) {
   std::vector<nlohmann::json> out;
   for (const nlohmann::json& m : msgs) {
     Reply r = c.post("/v1/messages", m.dump(), kIngest);

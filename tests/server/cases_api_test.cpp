@@ -25,9 +25,8 @@ json first_case(HttpClient& c, const std::string& query = "") {
 
 }  // namespace
 
-TEST_CASE(
-    "a case opens at review with the context, every hit and the timeline; later messages join",
-    "[server][cases]") {
+TEST_CASE("a case opens at review with the context, every hit and the timeline; later messages join",
+          "[server][cases]") {
   CaseFixture f;
   HttpClient c(f.port());
   std::vector<json> verdicts = send_all(c, grooming("c-life"));
@@ -39,8 +38,8 @@ TEST_CASE(
   Reply r = c.get("/v1/cases/" + id, kAlice);
   REQUIRE(r.status == 200);
   const json k = r.json();
-  for (const char* key : {"id", "conversation_id", "status", "level", "risk", "suspect_id",
-                          "participants", "messages", "timeline", "decisions", "rules_version"})
+  for (const char* key : {"id", "conversation_id", "status", "level", "risk", "suspect_id", "participants", "messages",
+                          "timeline", "decisions", "rules_version"})
     CHECK(k.contains(key));
   CHECK(k["id"] == id);
   CHECK(k["conversation_id"] == "c-life");
@@ -64,8 +63,7 @@ TEST_CASE(
   CHECK(m4["hits"][0]["description"] == "Tells the child to keep the contact from others");
   const std::string text = m4["text"];
   CHECK(text.substr(m4["hits"][0]["start"],
-                    m4["hits"][0]["end"].get<size_t>() - m4["hits"][0]["start"].get<size_t>()) ==
-        "dont tell anyone");
+                    m4["hits"][0]["end"].get<size_t>() - m4["hits"][0]["start"].get<size_t>()) == "dont tell anyone");
   CHECK(k["messages"][4]["hits"][0]["rule"] == "test.en.platform_move.other_app");
   CHECK(k["timeline"][4]["hits"][0] == "test.en.platform_move.other_app");
   CHECK(k["timeline"][4]["level"] == "review");
@@ -77,8 +75,7 @@ TEST_CASE(
   CHECK(k["participants"][1]["suspect"] == false);
 }
 
-TEST_CASE("the life of a case: listed, read, assigned, confirmed, exported and verified",
-          "[server][cases]") {
+TEST_CASE("the life of a case: listed, read, assigned, confirmed, exported and verified", "[server][cases]") {
   CaseFixture f;
   HttpClient c(f.port());
   send_all(c, grooming("c-flow"));
@@ -95,8 +92,7 @@ TEST_CASE("the life of a case: listed, read, assigned, confirmed, exported and v
   CHECK(taken.status == 409);
   CHECK(taken.error_code() == "case.assigned");
 
-  Reply d = c.post("/v1/cases/" + id + "/decision",
-                   R"({"decision":"confirm","note":"clear pattern"})", kAlice);
+  Reply d = c.post("/v1/cases/" + id + "/decision", R"({"decision":"confirm","note":"clear pattern"})", kAlice);
   REQUIRE(d.status == 200);
   CHECK(d.json()["status"] == "confirmed");
   CHECK(d.json()["closed_at"] != "");
@@ -122,8 +118,7 @@ TEST_CASE("the life of a case: listed, read, assigned, confirmed, exported and v
   CHECK(report->messages == 6);
 }
 
-TEST_CASE("decision rules: reasons from the config, bad input refused, closed cases take none",
-          "[server][cases]") {
+TEST_CASE("decision rules: reasons from the config, bad input refused, closed cases take none", "[server][cases]") {
   CaseFixture f([](ServerConfig& c) { c.cases.dismissal_reasons = {"not_grooming"}; });
   HttpClient c(f.port());
   send_all(c, grooming("c-rules"));
@@ -148,13 +143,10 @@ TEST_CASE("decision rules: reasons from the config, bad input refused, closed ca
     CHECK(r.error_code() == b.code);
   }
   CHECK(c.post("/v1/cases/case_nope/decision", R"({"decision":"confirm"})", kAlice).status == 404);
-  CHECK(c.post("/v1/cases/" + id + "/decision", R"({"decision":"escalate","version":1})", kAlice)
-            .status == 200);
-  CHECK(c.post("/v1/cases/" + id + "/decision", R"({"decision":"escalate"})", kAlice).status ==
-        409);
-  CHECK(c.post("/v1/cases/" + id + "/decision", R"({"decision":"dismiss","reason":"not_grooming"})",
-               kBob)
-            .status == 200);
+  CHECK(c.post("/v1/cases/" + id + "/decision", R"({"decision":"escalate","version":1})", kAlice).status == 200);
+  CHECK(c.post("/v1/cases/" + id + "/decision", R"({"decision":"escalate"})", kAlice).status == 409);
+  CHECK(c.post("/v1/cases/" + id + "/decision", R"({"decision":"dismiss","reason":"not_grooming"})", kBob).status ==
+        200);
   Reply again = c.post("/v1/cases/" + id + "/decision", R"({"decision":"confirm"})", kAlice);
   CHECK(again.status == 409);
   CHECK(again.json()["error"]["message"].get<std::string>().find("bob") != std::string::npos);
@@ -164,8 +156,7 @@ TEST_CASE("decision rules: reasons from the config, bad input refused, closed ca
   CHECK(c.get("/v1/cases").status == 401);
 }
 
-TEST_CASE("two moderators deciding at once: one decision wins, the other gets 409",
-          "[server][cases]") {
+TEST_CASE("two moderators deciding at once: one decision wins, the other gets 409", "[server][cases]") {
   CaseFixture f;
   HttpClient c(f.port());
   for (int round = 0; round < 5; ++round) {
@@ -197,9 +188,9 @@ TEST_CASE("a dismissed case reopens only on new evidence over the threshold", "[
   HttpClient c(f.port());
   std::vector<json> v = send_all(c, grooming("c-reopen"));
   const std::string id = v[4]["case_id"];
-  REQUIRE(c.post("/v1/cases/" + id + "/decision",
-                 R"({"decision":"dismiss","reason":"false_positive"})", kAlice)
-              .status == 200);
+  REQUIRE(
+      c.post("/v1/cases/" + id + "/decision", R"({"decision":"dismiss","reason":"false_positive"})", kAlice).status ==
+      200);
   // Still at review (risk decays slowly), but no new hit: the case stays dismissed and
   // the message does not join it.
   json quiet = send_all(c, {message("c-reopen", "m7", "u-a", "ok see you")})[0];
@@ -253,14 +244,13 @@ TEST_CASE("listing: filters, sorting, cursor pagination and counts per status", 
   }
   // Decide two, assign one.
   const json cs = all.json()["cases"];
-  REQUIRE(c.post("/v1/cases/" + cs[0]["id"].get<std::string>() + "/decision",
-                 R"({"decision":"confirm"})", kAlice)
-              .status == 200);
+  REQUIRE(
+      c.post("/v1/cases/" + cs[0]["id"].get<std::string>() + "/decision", R"({"decision":"confirm"})", kAlice).status ==
+      200);
   REQUIRE(c.post("/v1/cases/" + cs[1]["id"].get<std::string>() + "/decision",
                  R"({"decision":"dismiss","reason":"false_positive"})", kAlice)
               .status == 200);
-  REQUIRE(c.post("/v1/cases/" + cs[2]["id"].get<std::string>() + "/assign", "", kBob).status ==
-          200);
+  REQUIRE(c.post("/v1/cases/" + cs[2]["id"].get<std::string>() + "/assign", "", kBob).status == 200);
 
   Reply counted = c.get("/v1/cases?status=open", kAlice);
   const json counts = counted.json()["counts"];
@@ -322,8 +312,7 @@ TEST_CASE("listing: filters, sorting, cursor pagination and counts per status", 
   }
 }
 
-TEST_CASE("the audit log names the token of every read and decision, never its secret",
-          "[server][cases]") {
+TEST_CASE("the audit log names the token of every read and decision, never its secret", "[server][cases]") {
   CaseFixture f;
   HttpClient c(f.port());
   send_all(c, grooming("c-audit"));
@@ -334,8 +323,7 @@ TEST_CASE("the audit log names the token of every read and decision, never its s
   REQUIRE(read.json()["audit"].size() == 1);
   CHECK(read.json()["audit"][0]["action"] == "case.read");
   CHECK(read.json()["audit"][0]["actor"] == "bob");
-  REQUIRE(c.post("/v1/cases/" + id + "/decision", R"({"decision":"confirm"})", kAlice).status ==
-          200);
+  REQUIRE(c.post("/v1/cases/" + id + "/decision", R"({"decision":"confirm"})", kAlice).status == 200);
   REQUIRE(c.get("/v1/cases/" + id + "/export", kAlice).status == 200);
   Reply a = c.get("/v1/audit?case_id=" + id, kAdmin);
   REQUIRE(a.status == 200);
@@ -357,9 +345,8 @@ TEST_CASE("the audit log names the token of every read and decision, never its s
   CHECK(c.get("/v1/audit?after=" + std::to_string(after), kAdmin).json()["entries"].size() == 2);
 }
 
-TEST_CASE(
-    "erasure forgets the scorer state, keeps an open case and deletes closed ones only when asked",
-    "[server][cases]") {
+TEST_CASE("erasure forgets the scorer state, keeps an open case and deletes closed ones only when asked",
+          "[server][cases]") {
   CaseFixture f;
   HttpClient c(f.port());
   std::vector<json> v = send_all(c, grooming("c-erase"));
@@ -373,25 +360,19 @@ TEST_CASE(
   CHECK(c.get("/v1/conversations/c-plain", kAlice).status == 404);
 
   // An open case stays even when the request asks for closed ones.
-  Reply kept =
-      c.request(http::verb::delete_, "/v1/conversations/c-erase?closed_cases=delete", "", kAdmin);
+  Reply kept = c.request(http::verb::delete_, "/v1/conversations/c-erase?closed_cases=delete", "", kAdmin);
   REQUIRE(kept.status == 200);
   CHECK(kept.json()["cases_kept"] == json::array({id}));
   CHECK(c.get("/v1/cases/" + id, kAlice).status == 200);
-  REQUIRE(c.post("/v1/cases/" + id + "/decision", R"({"decision":"confirm"})", kAlice).status ==
-          200);
+  REQUIRE(c.post("/v1/cases/" + id + "/decision", R"({"decision":"confirm"})", kAlice).status == 200);
   // Closed, but the request does not say so: kept.
-  CHECK(c.request(http::verb::delete_, "/v1/conversations/c-erase", "", kAdmin)
-            .json()["cases_kept"]
-            .size() == 1);
-  Reply gone =
-      c.request(http::verb::delete_, "/v1/conversations/c-erase?closed_cases=delete", "", kAdmin);
+  CHECK(c.request(http::verb::delete_, "/v1/conversations/c-erase", "", kAdmin).json()["cases_kept"].size() == 1);
+  Reply gone = c.request(http::verb::delete_, "/v1/conversations/c-erase?closed_cases=delete", "", kAdmin);
   CHECK(gone.json()["cases_deleted"] == json::array({id}));
   CHECK(c.get("/v1/cases/" + id, kAlice).status == 404);
   Reply audit = c.get("/v1/audit?action=conversation.erase", kAdmin);
   REQUIRE(audit.json()["entries"].size() == 4);
   CHECK(audit.json()["entries"][3]["actor"] == "root");
   CHECK(audit.json()["entries"][3]["conversation_id"] == "c-erase");
-  CHECK(c.request(http::verb::delete_, "/v1/conversations/c-erase?closed_cases=maybe", "", kAdmin)
-            .status == 400);
+  CHECK(c.request(http::verb::delete_, "/v1/conversations/c-erase?closed_cases=maybe", "", kAdmin).status == 400);
 }

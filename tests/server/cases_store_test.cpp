@@ -21,8 +21,7 @@ using nlohmann::json;
 
 namespace {
 
-CaseMessage msg(const std::string& id, const std::string& sender, const std::string& text,
-                int64_t ts) {
+CaseMessage msg(const std::string& id, const std::string& sender, const std::string& text, int64_t ts) {
   CaseMessage m;
   m.message_id = id;
   m.sender_id = sender;
@@ -64,8 +63,7 @@ std::string bundle_text(CaseStore& store, const std::string& id) {
 }
 
 int run(const std::string& cmd, std::string* out = nullptr) {
-  const std::string file =
-      std::filesystem::temp_directory_path() / ("vigil-cmd-" + std::to_string(getpid()));
+  const std::string file = std::filesystem::temp_directory_path() / ("vigil-cmd-" + std::to_string(getpid()));
   const int status = std::system((cmd + " > " + file + " 2>&1").c_str());
   if (out) {
     std::ifstream in(file);
@@ -79,8 +77,7 @@ int run(const std::string& cmd, std::string* out = nullptr) {
 
 }  // namespace
 
-TEST_CASE("export verification catches an edited, a removed and a reordered message",
-          "[cases][export]") {
+TEST_CASE("export verification catches an edited, a removed and a reordered message", "[cases][export]") {
   TempDir dir;
   auto store = SqliteCaseStore::open({dir.path() / "cases.db", {}});
   REQUIRE(store);
@@ -127,8 +124,7 @@ TEST_CASE("export verification catches an edited, a removed and a reordered mess
   // Re-hashing one edited message is not enough: the next link breaks.
   json rehashed = edited;
   CaseMessage m2 = msg("m2", "u-b", "你好，我18岁", good["messages"][1]["ts_ms"]);
-  rehashed["messages"][1]["hash"] =
-      chain_link(good["messages"][1]["prev_hash"].get<std::string>(), m2);
+  rehashed["messages"][1]["hash"] = chain_link(good["messages"][1]["prev_hash"].get<std::string>(), m2);
   CHECK(check(rehashed).broken_message_id == "m3");
 
   CHECK_FALSE(verify_bundle("{}"));
@@ -172,14 +168,13 @@ assert prev == b["chain"]["head"] and len(b["messages"]) == b["chain"]["messages
   }
 }
 
-TEST_CASE(
-    "vigil purge --dry-run lists closed cases past the retention; purge removes them and audits it",
-    "[cases][retention]") {
+TEST_CASE("vigil purge --dry-run lists closed cases past the retention; purge removes them and audits it",
+          "[cases][retention]") {
   TempDir dir;
   const int64_t day = 24 * 3600 * 1000;
-  const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                          std::chrono::system_clock::now().time_since_epoch())
-                          .count();
+  const int64_t now =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
   std::string old_id, recent_id, open_id;
   {
     auto store = SqliteCaseStore::open({dir.path() / "cases.db", {}});
@@ -205,8 +200,7 @@ TEST_CASE(
   CHECK(out.find("1 case(s)") != std::string::npos);
   REQUIRE(run(vigil_bin + " purge --data-dir " + dir.path().string(), &out) == 0);
   CHECK(out.find("purged " + old_id) != std::string::npos);
-  REQUIRE(run(vigil_bin + " purge --retention-days 5 --data-dir " + dir.path().string(), &out) ==
-          0);
+  REQUIRE(run(vigil_bin + " purge --retention-days 5 --data-dir " + dir.path().string(), &out) == 0);
   CHECK(out.find("purged " + recent_id) != std::string::npos);
 
   auto store = SqliteCaseStore::open({dir.path() / "cases.db", {}});
@@ -235,8 +229,7 @@ TEST_CASE("the audit table is append-only", "[cases][audit]") {
   }
   sqlite3* db = nullptr;
   REQUIRE(sqlite3_open((dir.path() / "cases.db").string().c_str(), &db) == SQLITE_OK);
-  CHECK(sqlite3_exec(db, "UPDATE audit SET actor = 'mallory'", nullptr, nullptr, nullptr) !=
-        SQLITE_OK);
+  CHECK(sqlite3_exec(db, "UPDATE audit SET actor = 'mallory'", nullptr, nullptr, nullptr) != SQLITE_OK);
   CHECK(std::string(sqlite3_errmsg(db)).find("append-only") != std::string::npos);
   CHECK(sqlite3_exec(db, "DELETE FROM audit", nullptr, nullptr, nullptr) != SQLITE_OK);
   sqlite3_close(db);
@@ -260,13 +253,11 @@ void hashed_ids(vigil::server::ServerConfig& c) { c.cases.participant_id_key = "
 
 }  // namespace
 
-TEST_CASE(
-    "only conversations with a case leave text on disk; participant ids can be stored keyed-hashed",
-    "[server][cases][privacy]") {
+TEST_CASE("only conversations with a case leave text on disk; participant ids can be stored keyed-hashed",
+          "[server][cases][privacy]") {
   CaseFixture f(hashed_ids);
   HttpClient c(f.port());
-  send_all(
-      c, {message("c-benign", "b1", "u-quiet-person", "the zebra-marmalade picnic is on sunday")});
+  send_all(c, {message("c-benign", "b1", "u-quiet-person", "the zebra-marmalade picnic is on sunday")});
   std::vector<json> v = send_all(c, grooming("c-priv"));
   const std::string id = v[4]["case_id"];
   f.restart();  // flushes the scorer state too

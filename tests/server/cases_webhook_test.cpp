@@ -31,8 +31,7 @@ void with_webhooks(ServerConfig& c) {
 
 }  // namespace
 
-TEST_CASE("case.opened, case.escalated and case.decided arrive once each, signed",
-          "[server][cases][webhooks]") {
+TEST_CASE("case.opened, case.escalated and case.decided arrive once each, signed", "[server][cases][webhooks]") {
   WebhookReceiver receiver(kSecret);
   g_receiver = &receiver;
   CaseFixture f(with_webhooks);
@@ -42,8 +41,7 @@ TEST_CASE("case.opened, case.escalated and case.decided arrive once each, signed
   REQUIRE(receiver.wait_accepted(1));
   send_all(c, {message("c-hooks", "m9", "u-a", "or else i will tell everyone")});
   REQUIRE(receiver.wait_accepted(2));
-  REQUIRE(c.post("/v1/cases/" + id + "/decision", R"({"decision":"confirm","note":"n"})", kAlice)
-              .status == 200);
+  REQUIRE(c.post("/v1/cases/" + id + "/decision", R"({"decision":"confirm","note":"n"})", kAlice).status == 200);
   REQUIRE(receiver.wait_accepted(3));
   std::this_thread::sleep_for(std::chrono::milliseconds(100));  // nothing more comes
 
@@ -81,8 +79,7 @@ TEST_CASE("case.opened, case.escalated and case.decided arrive once each, signed
   }));
 }
 
-TEST_CASE("a failing receiver gets the same event again, with backoff, until it accepts",
-          "[server][cases][webhooks]") {
+TEST_CASE("a failing receiver gets the same event again, with backoff, until it accepts", "[server][cases][webhooks]") {
   WebhookReceiver receiver(kSecret);
   receiver.set_failing(true);
   g_receiver = &receiver;
@@ -92,8 +89,7 @@ TEST_CASE("a failing receiver gets the same event again, with backoff, until it 
   REQUIRE(eventually([&] { return receiver.events().size() >= 3; }));
   Reply pending = c.get("/metrics");
   CHECK(pending.body.find("vigil_webhook_outbox{state=\"pending\"} 1") != std::string::npos);
-  CHECK(pending.body.find("vigil_webhook_deliveries_total{result=\"retry\"} 0") ==
-        std::string::npos);
+  CHECK(pending.body.find("vigil_webhook_deliveries_total{result=\"retry\"} 0") == std::string::npos);
   receiver.set_failing(false);
   REQUIRE(receiver.wait_accepted(1));
   const auto events = receiver.events();
@@ -103,10 +99,8 @@ TEST_CASE("a failing receiver gets the same event again, with backoff, until it 
     CHECK(e.body == events[0].body);
   }
   CHECK(receiver.accepted_ids().size() == 1);
-  REQUIRE(eventually([&] {
-    return c.get("/metrics").body.find("vigil_webhook_outbox{state=\"delivered\"} 1") !=
-           std::string::npos;
-  }));
+  REQUIRE(eventually(
+      [&] { return c.get("/metrics").body.find("vigil_webhook_outbox{state=\"delivered\"} 1") != std::string::npos; }));
 }
 
 namespace {
@@ -157,8 +151,7 @@ TEST_CASE(
                         << "  - {token: " << kIngest << ", name: ingester, scopes: [ingest]}\n"
                         << "  - {token: " << kAlice << ", name: alice, scopes: [moderate]}\n"
                         << "webhooks:\n"
-                        << "  endpoints: [{url: \"" << receiver.url() << "\", secret: " << kSecret
-                        << "}]\n"
+                        << "  endpoints: [{url: \"" << receiver.url() << "\", secret: " << kSecret << "}]\n"
                         << "  initial_backoff: 20ms\n"
                         << "  max_backoff: 100ms\n";
 

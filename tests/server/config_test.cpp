@@ -117,26 +117,21 @@ TEST_CASE("validation: listen addresses, tokens and loopback-only without tokens
   CHECK_FALSE(is_loopback_host("0.0.0.0"));
 }
 
-TEST_CASE("the state section: durability and memory bounds from the file and the environment",
-          "[server][config]") {
+TEST_CASE("the state section: durability and memory bounds from the file and the environment", "[server][config]") {
   ServerConfig c;
   CHECK(c.state.flush_interval == std::chrono::seconds(1));
   CHECK(c.state.max_unflushed == 20'000);
   CHECK(c.state.context_max_bytes == 256u << 20);
-  REQUIRE(load_config_yaml(
-              "state: {flush_interval: 250ms, max_unflushed: 5000, context_max_bytes: 64MiB}\n",
-              "vigil.yaml", c)
+  REQUIRE(load_config_yaml("state: {flush_interval: 250ms, max_unflushed: 5000, context_max_bytes: 64MiB}\n",
+                           "vigil.yaml", c)
               .ok());
   CHECK(c.state.flush_interval == std::chrono::milliseconds(250));
   CHECK(c.state.max_unflushed == 5000);
   CHECK(c.state.context_max_bytes == 64u << 20);
-  REQUIRE(apply_env(
-              env_of({{"VIGIL_STATE_FLUSH_INTERVAL", "2s"}, {"VIGIL_STATE_MAX_BYTES", "1MiB"}}), c)
-              .ok());
+  REQUIRE(apply_env(env_of({{"VIGIL_STATE_FLUSH_INTERVAL", "2s"}, {"VIGIL_STATE_MAX_BYTES", "1MiB"}}), c).ok());
   CHECK(c.state.flush_interval == std::chrono::seconds(2));
   CHECK(c.state.max_bytes == 1u << 20);
-  auto bad = load_config_yaml("state:\n  flush_interval: 0ms\n  max_unflushed: 0\n  speed: 3\n",
-                              "v.yaml", c);
+  auto bad = load_config_yaml("state:\n  flush_interval: 0ms\n  max_unflushed: 0\n  speed: 3\n", "v.yaml", c);
   REQUIRE_FALSE(bad.ok());
   REQUIRE(bad.error().size() == 3);
   CHECK(bad.error()[0].field == "state.flush_interval");

@@ -20,8 +20,7 @@ void with_tokens(ServerConfig& c) { c.tokens = {Token{"mod-secret", "moderator",
 std::string header(const Reply& r, http::field f) { return std::string(r.raw[f]); }
 
 std::string source_file(const std::string& rel) {
-  std::ifstream in(std::filesystem::path(VIGIL_SOURCE_DIR) / "server/console" / rel,
-                   std::ios::binary);
+  std::ifstream in(std::filesystem::path(VIGIL_SOURCE_DIR) / "server/console" / rel, std::ios::binary);
   std::ostringstream s;
   s << in.rdbuf();
   return s.str();
@@ -79,8 +78,7 @@ TEST_CASE("console: redirect, unknown files, methods and revalidation", "[server
   CHECK(bare.status == 308);
   CHECK(header(bare, http::field::location) == "/console/");
 
-  for (const char* path :
-       {"/console/nope.js", "/console/../server.cpp", "/console/js/", "/consolex"}) {
+  for (const char* path : {"/console/nope.js", "/console/../server.cpp", "/console/js/", "/consolex"}) {
     INFO(path);
     Reply r = c.get(path);
     CHECK(r.status == 404);

@@ -51,9 +51,8 @@ class ServeProcess {
       ::close(out[0]);
       ::close(out[1]);
       const std::string binary = std::string(VIGIL_BINARY_DIR) + "/vigil";
-      ::execl(binary.c_str(), "vigil", "serve", "--listen", "127.0.0.1:0", "--rules", rules.c_str(),
-              "--data-dir", data.c_str(), "--threads", "2", "--config", config.c_str(),
-              static_cast<char*>(nullptr));
+      ::execl(binary.c_str(), "vigil", "serve", "--listen", "127.0.0.1:0", "--rules", rules.c_str(), "--data-dir",
+              data.c_str(), "--threads", "2", "--config", config.c_str(), static_cast<char*>(nullptr));
       ::_exit(127);
     }
     ::close(out[1]);
@@ -113,8 +112,7 @@ void run_client(int k, uint16_t port, std::vector<Expected>& expected, Clock::ti
   auto next_message = [&](int c) {
     Expected& e = expected[c];
     const uint32_t n = e.base + ++e.sent;
-    return message(conv_id(c), numbered("m", n), (n % 2) ? "u-a" : "u-b",
-                   kTexts[rng() % std::size(kTexts)]);
+    return message(conv_id(c), numbered("m", n), (n % 2) ? "u-a" : "u-b", kTexts[rng() % std::size(kTexts)]);
   };
   try {
     if (k == 2) {
@@ -158,8 +156,8 @@ void run_client(int k, uint16_t port, std::vector<Expected>& expected, Clock::ti
 // After a restart: every touched conversation's restored count covers what was
 // acknowledged by kill_ms - bound_ms, and never exceeds what was sent. Rebases
 // `expected` on what the server has. Returns the number of conversations checked.
-size_t check_and_rebase(uint16_t port, std::vector<Expected>& expected, int64_t kill_ms,
-                        int64_t bound_ms, size_t& lost, std::string& first_loss) {
+size_t check_and_rebase(uint16_t port, std::vector<Expected>& expected, int64_t kill_ms, int64_t bound_ms, size_t& lost,
+                        std::string& first_loss) {
   int64_t worst_age = -1;
   HttpClient http(port);
   size_t checked = 0;
@@ -168,20 +166,18 @@ size_t check_and_rebase(uint16_t port, std::vector<Expected>& expected, int64_t 
     if (e.sent == 0) continue;
     const Reply r = http.get("/v1/conversations/" + conv_id(c));
     const uint32_t restored = r.status == 200 ? r.json()["messages"].get<uint32_t>() : 0;
-    const auto must = static_cast<uint32_t>(std::count_if(
-        e.acked_ms.begin(), e.acked_ms.end(), [&](int64_t t) { return t <= kill_ms - bound_ms; }));
+    const auto must = static_cast<uint32_t>(
+        std::count_if(e.acked_ms.begin(), e.acked_ms.end(), [&](int64_t t) { return t <= kill_ms - bound_ms; }));
     ++checked;
     if (restored < e.base + must || restored > e.base + e.sent) {
       // How long before the kill the first message lost was acknowledged.
-      const int64_t age = restored >= e.base && restored - e.base < e.acked_ms.size()
-                              ? kill_ms - e.acked_ms[restored - e.base]
-                              : -1;
+      const int64_t age =
+          restored >= e.base && restored - e.base < e.acked_ms.size() ? kill_ms - e.acked_ms[restored - e.base] : -1;
       if (lost++ == 0 || age > worst_age) {
         worst_age = age;
-        first_loss = conv_id(c) + ": restored " + std::to_string(restored) +
-                     ", acknowledged by the bound " + std::to_string(e.base + must) + ", sent " +
-                     std::to_string(e.base + e.sent) + ", the first lost acknowledged " +
-                     std::to_string(age) + " ms before the kill";
+        first_loss = conv_id(c) + ": restored " + std::to_string(restored) + ", acknowledged by the bound " +
+                     std::to_string(e.base + must) + ", sent " + std::to_string(e.base + e.sent) +
+                     ", the first lost acknowledged " + std::to_string(age) + " ms before the kill";
       }
     }
     e.base = restored;
@@ -214,15 +210,13 @@ TEST_CASE(
     const bool last = round == 9;
     const int64_t bound_ms = last ? 2000 : 500;  // 2 x flush_interval
     // Long enough for acknowledgements older than the bound, at a random moment.
-    const int64_t load_ms =
-        last ? 3000 + static_cast<int64_t>(rng() % 2000) : 800 + static_cast<int64_t>(rng() % 1500);
+    const int64_t load_ms = last ? 3000 + static_cast<int64_t>(rng() % 2000) : 800 + static_cast<int64_t>(rng() % 1500);
     ServeProcess server(rules.path(), data.path(), last ? standard : fast);
     const Clock::time_point epoch = Clock::now();
     std::atomic<bool> stop{false};
     std::vector<std::thread> clients;
     for (int k = 0; k < kClients; ++k)
-      clients.emplace_back(run_client, k, server.port(), std::ref(expected), epoch, std::cref(stop),
-                           rng());
+      clients.emplace_back(run_client, k, server.port(), std::ref(expected), epoch, std::cref(stop), rng());
     std::this_thread::sleep_for(std::chrono::milliseconds(load_ms));
     const int64_t kill_ms = ms_since(epoch);
     server.kill9();
@@ -233,8 +227,8 @@ TEST_CASE(
     const size_t lost_before = lost;
     checked += check_and_rebase(again.port(), expected, kill_ms, bound_ms, lost, first_loss);
     std::fprintf(stderr, "round %d: killed after %lld ms, bound %lld ms, %zu lost; %s\n", round,
-                 static_cast<long long>(kill_ms), static_cast<long long>(bound_ms),
-                 lost - lost_before, lost > lost_before ? first_loss.c_str() : "");
+                 static_cast<long long>(kill_ms), static_cast<long long>(bound_ms), lost - lost_before,
+                 lost > lost_before ? first_loss.c_str() : "");
   }
   INFO(first_loss);
   CHECK(lost == 0);

@@ -35,8 +35,7 @@ TEST_CASE("a path that is not UTF-8 gets a JSON 404 and the server lives", "[ser
   Reply r = raw_request(f.port(), "GET /\xff HTTP/1.1\r\nHost: x\r\n\r\n");
   CHECK(r.status == 404);
   CHECK(r.error_code() == "request.unknown_route");
-  CHECK(r.json()["error"]["message"].get<std::string>().find("\xEF\xBF\xBD") !=
-        std::string::npos);  // U+FFFD
+  CHECK(r.json()["error"]["message"].get<std::string>().find("\xEF\xBF\xBD") != std::string::npos);  // U+FFFD
   HttpClient c(f.port());
   CHECK(c.get("/livez").status == 200);
 }
@@ -49,13 +48,11 @@ TEST_CASE("a long unknown path is echoed clipped", "[server][hostile]") {
   CHECK(r.body.size() < 1024);
 }
 
-TEST_CASE("a reload of a pack with a bad byte in a string answers 422 in JSON",
-          "[server][hostile]") {
+TEST_CASE("a reload of a pack with a bad byte in a string answers 422 in JSON", "[server][hostile]") {
   ServerFixture f;
-  write_file(
-      f.rules.path() / "en" / "bad.yaml",
-      "pack: bad\nlanguage: en\nrules:\n  - id: bad.\xff.rule\n    stage: access\n    weight: 0.5\n"
-      "    description: x\n    patterns:\n      - regex: 'hello\xff'\n");
+  write_file(f.rules.path() / "en" / "bad.yaml",
+             "pack: bad\nlanguage: en\nrules:\n  - id: bad.\xff.rule\n    stage: access\n    weight: 0.5\n"
+             "    description: x\n    patterns:\n      - regex: 'hello\xff'\n");
   HttpClient c(f.port());
   Reply r = c.post("/v1/rules/reload", "");
   CHECK(r.status == 422);
@@ -64,11 +61,9 @@ TEST_CASE("a reload of a pack with a bad byte in a string answers 422 in JSON",
   CHECK(c.get("/livez").status == 200);
 }
 
-TEST_CASE("GET /v1/rules with a pack file name holding a bad byte answers in JSON",
-          "[server][hostile]") {
+TEST_CASE("GET /v1/rules with a pack file name holding a bad byte answers in JSON", "[server][hostile]") {
   ServerFixture f;
-  std::filesystem::rename(f.rules.path() / "en" / "core.yaml",
-                          f.rules.path() / "en" / "co\xffre.yaml");
+  std::filesystem::rename(f.rules.path() / "en" / "core.yaml", f.rules.path() / "en" / "co\xffre.yaml");
   HttpClient c(f.port());
   REQUIRE(c.post("/v1/rules/reload", "").status == 200);
   Reply r = c.get("/v1/rules");
@@ -76,8 +71,7 @@ TEST_CASE("GET /v1/rules with a pack file name holding a bad byte answers in JSO
   const json body = r.json();
   bool found = false;
   for (const json& p : body["packs"]) {
-    found =
-        found || p["file"].get<std::string>().find("co\xEF\xBF\xBDre.yaml") != std::string::npos;
+    found = found || p["file"].get<std::string>().find("co\xEF\xBF\xBDre.yaml") != std::string::npos;
   }
   CHECK(found);
   CHECK(c.get("/livez").status == 200);

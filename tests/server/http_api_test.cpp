@@ -69,7 +69,8 @@ TEST_CASE("every bad request gets the error shape with its status, code and fiel
   json big_batch = {{"messages", json::array()}};
   for (int i = 0; i < 6; ++i) big_batch["messages"].push_back(good);
   json bad_item = {{"messages", {good, good, too_long}}};
-  std::string bad_utf8 = R"({"conversation_id":"c","message_id":"m","sender_id":"u","text":"ab)" + std::string("\xC3\x28") + "\"}";
+  std::string bad_utf8 =
+      R"({"conversation_id":"c","message_id":"m","sender_id":"u","text":"ab)" + std::string("\xC3\x28") + "\"}";
 
   struct Case {
     const char* name;
@@ -194,9 +195,9 @@ TEST_CASE("explain, rules, health and metrics answer", "[server][http]") {
   CHECK(rules.json()["packs"].size() == 2);
   CHECK(c.get("/readyz").json()["rules_version"] == rules.json()["version"]);
 
-  c.post("/v1/messages", json{{"messages", {message("c-m", "1", "u", "dont tell your parents"),
-                                             message("c-m", "2", "u", "hello")}}}
-                             .dump());
+  c.post("/v1/messages",
+         json{{"messages", {message("c-m", "1", "u", "dont tell your parents"), message("c-m", "2", "u", "hello")}}}
+             .dump());
   c.post("/v1/messages", "{");
   Reply m = c.get("/metrics");
   REQUIRE(m.status == 200);
@@ -218,8 +219,8 @@ TEST_CASE("pipelined requests are answered in order on one connection", "[server
   std::string wire;
   for (int i = 0; i < 10; ++i) {
     const std::string body = message("c-pipe", "m-" + std::to_string(i), "u", "hello").dump();
-    wire += "POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" +
-            body;
+    wire +=
+        "POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
   }
   net::write(c.socket(), net::buffer(wire));
   for (int i = 0; i < 10; ++i) {

@@ -1,14 +1,14 @@
 // Reload under traffic, drain, and `vigil serve` ending on SIGTERM.
 #include <catch2/catch.hpp>
 
+#include <sys/wait.h>
+#include <unistd.h>
 #include <atomic>
 #include <csignal>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
-#include <sys/wait.h>
 #include <thread>
-#include <unistd.h>
 
 #include "server/routes/health_routes.h"
 #include "tests/server/server_test_support.h"
@@ -26,9 +26,9 @@ TEST_CASE("rules reload under traffic without a failed request", "[server][reloa
   auto traffic = [&](int id) {
     HttpClient c(server.port());
     for (int i = 0; !stop.load(); ++i) {
-      Reply r = c.post("/v1/messages", message("c-load-" + std::to_string(id), std::to_string(i), "u",
-                                               "dont tell your parents")
-                                           .dump());
+      Reply r =
+          c.post("/v1/messages",
+                 message("c-load-" + std::to_string(id), std::to_string(i), "u", "dont tell your parents").dump());
       (r.status == 200 && !r.json()["hits"].empty() ? ok : failed)++;
     }
   };
@@ -160,7 +160,8 @@ TEST_CASE("vigil serve prints its port, serves, and exits 0 on SIGTERM", "[serve
   CHECK(WEXITSTATUS(status) == 0);
 }
 
-TEST_CASE("vigil serve --check-config exits 0 for a good config and 1 naming the bad line", "[server][config][process]") {
+TEST_CASE("vigil serve --check-config exits 0 for a good config and 1 naming the bad line",
+          "[server][config][process]") {
   TempDir dir;
   const std::string binary = std::string(VIGIL_BINARY_DIR) + "/vigil";
   std::ofstream(dir.path() / "good.yaml") << "listen: 127.0.0.1:0\nlimits: {max_batch: 10}\n";

@@ -20,13 +20,11 @@ namespace {
 constexpr size_t kBig = 4u << 20;  // the default max_body_bytes
 
 void with_tokens(ServerConfig& c) {
-  c.tokens = {Token{"ingest-secret", "chat", kScopeIngest},
-              Token{"mod-secret", "console", kScopeModerate}};
+  c.tokens = {Token{"ingest-secret", "chat", kScopeIngest}, Token{"mod-secret", "console", kScopeModerate}};
 }
 
 // A request header announcing a body of `length` bytes, sent without the body.
-std::string header(const std::string& token, size_t length,
-                   const std::string& target = "/v1/messages") {
+std::string header(const std::string& token, size_t length, const std::string& target = "/v1/messages") {
   std::string h = "POST " + target + " HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n";
   if (!token.empty()) h += "Authorization: Bearer " + token + "\r\n";
   return h + "Content-Length: " + std::to_string(length) + "\r\n\r\n";
@@ -68,12 +66,10 @@ TEST_CASE("401 and 403 are sent on the header, the large body is never read, the
   // A refused request whose small body came with it keeps its connection.
   HttpClient keep(f.port());
   CHECK(keep.post("/v1/messages", message("c", "1", "u", "hi").dump()).status == 401);
-  CHECK(keep.post("/v1/messages", message("c", "1", "u", "hi").dump(), "ingest-secret").status ==
-        200);
+  CHECK(keep.post("/v1/messages", message("c", "1", "u", "hi").dump(), "ingest-secret").status == 200);
 }
 
-TEST_CASE("request bodies in flight stay under max_body_bytes_in_flight across many connections",
-          "[server][limits]") {
+TEST_CASE("request bodies in flight stay under max_body_bytes_in_flight across many connections", "[server][limits]") {
   ServerFixture f([](ServerConfig& c) {
     with_tokens(c);
     c.limits.max_body_bytes_in_flight = 2 * kBig;
@@ -85,8 +81,7 @@ TEST_CASE("request bodies in flight stay under max_body_bytes_in_flight across m
     authed.push_back(std::make_unique<HttpClient>(f.port()));
     anonymous.push_back(std::make_unique<HttpClient>(f.port()));
     // A header and the first KiB of a 4 MiB body each; the rest is held back.
-    net::write(authed.back()->socket(),
-               net::buffer(header("ingest-secret", kBig) + std::string(1024, ' ')));
+    net::write(authed.back()->socket(), net::buffer(header("ingest-secret", kBig) + std::string(1024, ' ')));
     net::write(anonymous.back()->socket(), net::buffer(header("", kBig) + std::string(1024, ' ')));
   }
   for (auto& c : anonymous) CHECK(c->read().status == 401);
@@ -109,8 +104,8 @@ TEST_CASE("request bodies in flight stay under max_body_bytes_in_flight across m
   }
   REQUIRE(waiting.size() == 2);
   Reply metrics = HttpClient(f.port()).get("/metrics");
-  CHECK(metrics.body.find("vigil_request_body_bytes_in_flight " + std::to_string(2 * kBig) +
-                          "\n") != std::string::npos);
+  CHECK(metrics.body.find("vigil_request_body_bytes_in_flight " + std::to_string(2 * kBig) + "\n") !=
+        std::string::npos);
   // The two admitted bodies complete and are answered; the budget empties.
   for (size_t k = 0; k < waiting.size(); ++k) {
     HttpClient& c = *authed[waiting[k]];
@@ -165,8 +160,7 @@ TEST_CASE(
     INFO(raised.output());
     REQUIRE(raised.port() != 0);
     std::ifstream in("/proc/" + std::to_string(raised.pid()) + "/limits");
-    const std::string limits((std::istreambuf_iterator<char>(in)),
-                             std::istreambuf_iterator<char>());
+    const std::string limits((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     CHECK(limits.find("Max open files            1129 ") != std::string::npos);
     CHECK(raised.output().find("fd_limit_raised") != std::string::npos);
     CHECK(raised.stop() == 0);
@@ -177,6 +171,5 @@ TEST_CASE(
   CHECK(refused.port() == 0);
   CHECK(refused.exit_code() == 1);
   CHECK(refused.output().find("config.fd_limit") != std::string::npos);
-  CHECK(refused.output().find("needs 1129 open files, but the limit is 200 (hard limit 200)") !=
-        std::string::npos);
+  CHECK(refused.output().find("needs 1129 open files, but the limit is 200 (hard limit 200)") != std::string::npos);
 }

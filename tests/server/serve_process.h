@@ -18,8 +18,7 @@ class ServeProcess {
   // (stderr joined to stdout) and reads its output until the "listening" line or its exit.
   ServeProcess(const std::string& prefix, const std::string& rules, const std::string& args = "") {
     const std::string cmd = prefix + " exec " + std::string(VIGIL_BINARY_DIR) +
-                            "/vigil serve --listen 127.0.0.1:0 --data-dir '' --rules '" + rules +
-                            "' " + args + " 2>&1";
+                            "/vigil serve --listen 127.0.0.1:0 --data-dir '' --rules '" + rules + "' " + args + " 2>&1";
     int out[2];
     if (pipe(out) != 0) return;
     pid_ = fork();

@@ -19,8 +19,8 @@
 #include <thread>
 
 #include "server/log.h"
-#include "tests/plugin/engine/engine_test_support.h"
 #include "server/server.h"
+#include "tests/plugin/engine/engine_test_support.h"
 
 namespace vigil::server::test {
 

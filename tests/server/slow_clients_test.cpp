@@ -46,8 +46,7 @@ bool closed_within(int fd, std::chrono::milliseconds wait) {
   const auto end = Clock::now() + wait;
   for (;;) {
     pollfd p{fd, POLLIN, 0};
-    const auto left =
-        std::chrono::duration_cast<std::chrono::milliseconds>(end - Clock::now()).count();
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - Clock::now()).count();
     if (::poll(&p, 1, static_cast<int>(std::max<long>(left, 0))) <= 0) return false;
     char buf[4096];
     const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
@@ -67,9 +66,8 @@ size_t raise_own_fd_limit() {
 
 }  // namespace
 
-TEST_CASE(
-    "idle, slowloris and never-reading clients are cut by their timeouts while others are served",
-    "[server][hostile][process]") {
+TEST_CASE("idle, slowloris and never-reading clients are cut by their timeouts while others are served",
+          "[server][hostile][process]") {
   TempDir rules;
   write_test_rules(rules.path());
   // 10,000 idle connections when this process may open that many sockets (and the
@@ -121,9 +119,7 @@ TEST_CASE(
   {
     HttpClient good(port);
     for (int i = 0; i < 200; ++i) {
-      Reply r =
-          good.post("/v1/messages",
-                    message("c-good", std::to_string(i), "u", "are your parents home?").dump());
+      Reply r = good.post("/v1/messages", message("c-good", std::to_string(i), "u", "are your parents home?").dump());
       REQUIRE(r.status == 200);
     }
   }
@@ -137,8 +133,7 @@ TEST_CASE(
   stop = true;
   trickle.join();
   // The deaf WebSocket is closed (1013 slow consumer, then cut after write_timeout).
-  CHECK(closed_within(static_cast<int>(deaf.stream().next_layer().native_handle()),
-                      std::chrono::milliseconds(5000)));
+  CHECK(closed_within(static_cast<int>(deaf.stream().next_layer().native_handle()), std::chrono::milliseconds(5000)));
 
   // The idle connections are closed after idle_timeout.
   size_t cut = 0;

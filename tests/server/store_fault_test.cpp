@@ -32,9 +32,7 @@ class Tmpfs {
   }
   bool mounted() const { return mounted_; }
   const std::filesystem::path& path() const { return dir_.path(); }
-  bool set_read_only() {
-    return ::mount("tmpfs", dir_.path().c_str(), "tmpfs", MS_REMOUNT | MS_RDONLY, nullptr) == 0;
-  }
+  bool set_read_only() { return ::mount("tmpfs", dir_.path().c_str(), "tmpfs", MS_REMOUNT | MS_RDONLY, nullptr) == 0; }
   // Writes until the file system is full.
   void fill(const std::filesystem::path& file) {
     std::ofstream out(file, std::ios::binary);
@@ -84,16 +82,14 @@ struct FaultServer {
   // Messages to `n` new conversations; all must be scored.
   void traffic(HttpClient& c, const std::string& prefix, int n) {
     for (int i = 0; i < n; ++i)
-      REQUIRE(c.post("/v1/messages",
-                     message(prefix + std::to_string(i), "1", "u", "are your parents home").dump())
+      REQUIRE(c.post("/v1/messages", message(prefix + std::to_string(i), "1", "u", "are your parents home").dump())
                   .status == 200);
   }
 };
 
 }  // namespace
 
-TEST_CASE("a full disk makes the server not ready, is logged once, and recovers",
-          "[server][store][fault]") {
+TEST_CASE("a full disk makes the server not ready, is logged once, and recovers", "[server][store][fault]") {
   Tmpfs disk("4m");
   if (!disk.mounted()) {
     WARN("cannot mount a tmpfs (needs root): full-disk case not run");
@@ -110,8 +106,7 @@ TEST_CASE("a full disk makes the server not ready, is logged once, and recovers"
   REQUIRE(eventually([&] { return c.get("/readyz").status == 503; }));
   Reply ready = c.get("/readyz");
   CHECK(ready.error_code() == "server.store_failing");
-  CHECK(ready.json()["error"]["message"].get<std::string>().find("store.full") !=
-        std::string::npos);
+  CHECK(ready.json()["error"]["message"].get<std::string>().find("store.full") != std::string::npos);
   CHECK(metric(c, "vigil_state_store_writable") == 0);
   CHECK(metric(c, "vigil_ready") == 0);
   // Scoring goes on while the store fails, and several cycles fail.
@@ -129,8 +124,7 @@ TEST_CASE("a full disk makes the server not ready, is logged once, and recovers"
   CHECK(log.find("store.full") != std::string::npos);
 }
 
-TEST_CASE("a read-only data_dir at start is a startup error naming the store",
-          "[server][store][fault]") {
+TEST_CASE("a read-only data_dir at start is a startup error naming the store", "[server][store][fault]") {
   Tmpfs disk("4m");
   if (!disk.mounted()) {
     WARN("cannot mount a tmpfs (needs root): read-only start case not run");

@@ -33,8 +33,7 @@ class WebhookReceiver {
     unsigned answered = 0;
   };
 
-  explicit WebhookReceiver(std::string secret, uint16_t port = 0)
-      : secret_(std::move(secret)), acceptor_(ioc_) {
+  explicit WebhookReceiver(std::string secret, uint16_t port = 0) : secret_(std::move(secret)), acceptor_(ioc_) {
     namespace net = boost::asio;
     const net::ip::tcp::endpoint ep(net::ip::make_address("127.0.0.1"), port);
     acceptor_.open(ep.protocol());
@@ -82,8 +81,8 @@ class WebhookReceiver {
   static std::string hmac_hex(const std::string& key, const std::string& text) {
     unsigned char mac[EVP_MAX_MD_SIZE];
     unsigned int len = 0;
-    HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-         reinterpret_cast<const unsigned char*>(text.data()), text.size(), mac, &len);
+    HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(text.data()),
+         text.size(), mac, &len);
     std::string out;
     char buf[3];
     for (unsigned int i = 0; i < len; ++i) {
@@ -111,13 +110,12 @@ class WebhookReceiver {
       e.type = std::string(req["X-Vigil-Event"]);
       e.body = req.body();
       const std::string ts(req["X-Vigil-Timestamp"]);
-      const long long age = std::chrono::duration_cast<std::chrono::seconds>(
-                                std::chrono::system_clock::now().time_since_epoch())
-                                .count() -
-                            std::atoll(ts.c_str());
-      e.signature_ok =
-          !ts.empty() && age >= -5 && age < 300 &&
-          std::string(req["X-Vigil-Signature"]) == "sha256=" + hmac_hex(secret_, ts + "." + e.body);
+      const long long age =
+          std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+              .count() -
+          std::atoll(ts.c_str());
+      e.signature_ok = !ts.empty() && age >= -5 && age < 300 &&
+                       std::string(req["X-Vigil-Signature"]) == "sha256=" + hmac_hex(secret_, ts + "." + e.body);
       e.answered = failing_ ? 503 : 200;
       http::response<http::string_body> res{static_cast<http::status>(e.answered), 11};
       res.body() = "{}";

@@ -58,14 +58,10 @@ Reply process(vigil_engine* e, std::string_view json) {
 
 std::string message(const std::string& conv, const std::string& id, const std::string& sender,
                     const std::string& text) {
-  return nlohmann::json{
-      {"conversation_id", conv}, {"message_id", id}, {"sender_id", sender}, {"text", text}}
-      .dump();
+  return nlohmann::json{{"conversation_id", conv}, {"message_id", id}, {"sender_id", sender}, {"text", text}}.dump();
 }
 
-std::string error_code(const Reply& r) {
-  return nlohmann::json::parse(r.body)["error"]["code"].get<std::string>();
-}
+std::string error_code(const Reply& r) { return nlohmann::json::parse(r.body)["error"]["code"].get<std::string>(); }
 
 std::string new_engine_error(const char* config) {
   char* err = nullptr;
@@ -93,8 +89,7 @@ const std::vector<std::pair<std::string, std::string>> kGrooming = {
 
 TEST_CASE("vigil_engine_new reports a missing file, a bad key and bad rules as coded text") {
   TempDir dir;
-  CHECK_THAT(new_engine_error((dir.path() / "nope.yaml").c_str()),
-             Catch::Contains("config.not_found"));
+  CHECK_THAT(new_engine_error((dir.path() / "nope.yaml").c_str()), Catch::Contains("config.not_found"));
 
   const std::string bad = write_config(dir, "max_conversations: lots\ncolour: blue\n");
   const std::string text = new_engine_error(bad.c_str());
@@ -135,16 +130,14 @@ TEST_CASE(
   CHECK(truncated.status == VIGIL_BAD_MESSAGE);
   CHECK(error_code(truncated) == "request.malformed_json");
 
-  Reply not_utf8 =
-      process(engine.e,
-              "{\"conversation_id\":\"c-1\",\"message_id\":\"m-1\",\"sender_id\":\"u\","
-              "\"text\":\"are your parents \xff\xfe home\"}");
+  Reply not_utf8 = process(engine.e,
+                           "{\"conversation_id\":\"c-1\",\"message_id\":\"m-1\",\"sender_id\":\"u\","
+                           "\"text\":\"are your parents \xff\xfe home\"}");
   CHECK(not_utf8.status == VIGIL_BAD_MESSAGE);
   CHECK(error_code(not_utf8) == "message.invalid_utf8");
   CHECK_NOTHROW(nlohmann::json::parse(not_utf8.body));  // the body itself is valid JSON
 
-  Reply missing =
-      process(engine.e, R"({"conversation_id": "c-1", "message_id": "m-1", "text": "hi"})");
+  Reply missing = process(engine.e, R"({"conversation_id": "c-1", "message_id": "m-1", "text": "hi"})");
   CHECK(missing.status == VIGIL_BAD_MESSAGE);
   CHECK(error_code(missing) == "message.missing_field");
   CHECK(nlohmann::json::parse(missing.body)["error"]["field"] == "sender_id");
@@ -157,8 +150,7 @@ TEST_CASE(
 
   CHECK(std::string(vigil_status_string(VIGIL_BAD_MESSAGE)) == "bad_message");
   CHECK(std::string(vigil_status_string(99)) == "unknown");
-  CHECK(std::string(vigil_version()).find('.') !=
-        std::string::npos);  // the project's version, "0.1.0"
+  CHECK(std::string(vigil_version()).find('.') != std::string::npos);  // the project's version, "0.1.0"
   vigil_free(nullptr);
   vigil_engine_free(nullptr);
   CHECK(vigil_engine_reload(nullptr, nullptr) == VIGIL_INVALID_ARGUMENT);
@@ -177,8 +169,7 @@ TEST_CASE(
   {
     Engine engine(config);
     for (size_t i = 0; i < kGrooming.size(); ++i) {
-      Reply r = process(engine.e, message("c-x", "m-" + std::to_string(i), kGrooming[i].first,
-                                          kGrooming[i].second));
+      Reply r = process(engine.e, message("c-x", "m-" + std::to_string(i), kGrooming[i].first, kGrooming[i].second));
       REQUIRE(r.status == VIGIL_OK);
       auto v = nlohmann::json::parse(r.body);
       expected.push_back(v["level"].get<std::string>() + "/" + v["action"].get<std::string>());
@@ -196,8 +187,8 @@ TEST_CASE(
       for (size_t i = 0; i < kGrooming.size(); ++i) {
         for (int c = 0; c < kConversations; ++c) {
           const int conv = t * kConversations + c;
-          Reply r = process(engine.e, message("c-" + std::to_string(conv), "m-" + std::to_string(i),
-                                              kGrooming[i].first, kGrooming[i].second));
+          Reply r = process(engine.e, message("c-" + std::to_string(conv), "m-" + std::to_string(i), kGrooming[i].first,
+                                              kGrooming[i].second));
           if (r.status != VIGIL_OK) {
             got[conv].push_back("status " + std::to_string(r.status));
             continue;
@@ -225,20 +216,18 @@ TEST_CASE("conversation state survives vigil_engine_free and a new engine on the
   {
     Engine engine(config);
     for (size_t i = 0; i + 1 < kGrooming.size(); ++i)
-      REQUIRE(process(engine.e, message("c-p", "m-" + std::to_string(i), kGrooming[i].first,
-                                        kGrooming[i].second))
-                  .status == VIGIL_OK);
+      REQUIRE(
+          process(engine.e, message("c-p", "m-" + std::to_string(i), kGrooming[i].first, kGrooming[i].second)).status ==
+          VIGIL_OK);
   }
   CHECK(std::filesystem::exists(dir.path() / "state" / "vigil.db"));  // relative to the config file
   Engine engine(config);
-  Reply last =
-      process(engine.e, message("c-p", "m-last", kGrooming.back().first, kGrooming.back().second));
+  Reply last = process(engine.e, message("c-p", "m-last", kGrooming.back().first, kGrooming.back().second));
   REQUIRE(last.status == VIGIL_OK);
   // Resumed: the last message is scored on top of the earlier ones, not alone.
   TempDir fresh_dir;
   Engine fresh(write_config(fresh_dir));
-  Reply alone =
-      process(fresh.e, message("c-p", "m-last", kGrooming.back().first, kGrooming.back().second));
+  Reply alone = process(fresh.e, message("c-p", "m-last", kGrooming.back().first, kGrooming.back().second));
   CHECK(nlohmann::json::parse(last.body)["risk"].get<double>() >
         nlohmann::json::parse(alone.body)["risk"].get<double>());
 }

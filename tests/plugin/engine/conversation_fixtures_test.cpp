@@ -27,7 +27,8 @@ Level parse_level(const std::string& s) {
 
 std::vector<std::filesystem::path> fixtures() {
   std::vector<std::filesystem::path> out;
-  for (const auto& e : std::filesystem::recursive_directory_iterator(test::source_dir() / "tests/fixtures/conversations"))
+  for (const auto& e :
+       std::filesystem::recursive_directory_iterator(test::source_dir() / "tests/fixtures/conversations"))
     if (e.is_regular_file() && e.path().extension() == ".jsonl") out.push_back(e.path());
   std::sort(out.begin(), out.end());
   return out;
@@ -74,7 +75,8 @@ TEST_CASE("every conversation fixture meets its expect.json with the shipped rul
       const Level min = parse_level(expect["min_level"]);
       CHECK(max_seen >= min);
       if (expect.contains("suspect_id")) {
-        const auto first = std::find_if(verdicts.begin(), verdicts.end(), [&](const Verdict& v) { return v.level >= min; });
+        const auto first =
+            std::find_if(verdicts.begin(), verdicts.end(), [&](const Verdict& v) { return v.level >= min; });
         if (first != verdicts.end()) CHECK(first->suspect_id == expect["suspect_id"].get<std::string>());
         CHECK(verdicts.back().suspect_id == expect["suspect_id"].get<std::string>());
       }

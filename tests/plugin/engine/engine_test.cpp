@@ -166,8 +166,7 @@ TEST_CASE("store errors are counted, never crash, and keep the state in memory")
   opt.flush_interval = std::chrono::hours(1);  // only explicit flushes
   opt.store_max_bytes = 4096 * 4;              // a tiny "disk"
   auto e = make(opt);
-  for (int c = 0; c < 400; ++c)
-    REQUIRE(e->process(msg(id("conv-", c), "1", id("u-", c), "are ur parents home")).ok());
+  for (int c = 0; c < 400; ++c) REQUIRE(e->process(msg(id("conv-", c), "1", id("u-", c), "are ur parents home")).ok());
   auto st = e->flush();
   CHECK_FALSE(st.ok());
   CHECK(st.error().code == "store.full");
@@ -317,8 +316,7 @@ TEST_CASE("the context rings are bounded in bytes across the process, oldest tex
   const std::string text(1000, 'a');
   // 200 conversations x 10 texts of 1000 bytes: 2 MB unbounded.
   for (int c = 0; c < 200; ++c)
-    for (int i = 0; i < 10; ++i)
-      REQUIRE(e->process(msg(id("ctx-", c), std::to_string(i), "u", text)).ok());
+    for (int i = 0; i < 10; ++i) REQUIRE(e->process(msg(id("ctx-", c), std::to_string(i), "u", text)).ok());
   const EngineStats s = e->stats();
   CHECK(s.context_bytes <= opt.context_max_bytes);
   CHECK(s.context_bytes >= opt.context_max_bytes / 2);
@@ -356,8 +354,7 @@ TEST_CASE("the unflushed backlog and its age are reported, and flush() clears th
   CHECK(s.flushed_conversations == 10);
 }
 
-TEST_CASE(
-    "past max_unflushed, process() waits for the writer instead of letting the backlog grow") {
+TEST_CASE("past max_unflushed, process() waits for the writer instead of letting the backlog grow") {
   test::TempDir dir;
   EngineOptions opt = explicit_flushes(dir);
   opt.max_unflushed = 100;
@@ -374,8 +371,7 @@ TEST_CASE(
   CHECK(s.flush_failures == 0);
 }
 
-TEST_CASE(
-    "a failing store is reported once per change of state, counted per cycle, and never waits") {
+TEST_CASE("a failing store is reported once per change of state, counted per cycle, and never waits") {
   test::TempDir dir;
   EngineOptions opt = explicit_flushes(dir);
   opt.store_max_bytes = 4096 * 4;  // a tiny "disk"
@@ -388,8 +384,7 @@ TEST_CASE(
   };
   auto e = make(opt);
   CHECK(e->store_status().ok());
-  for (int c = 0; c < 400; ++c)
-    REQUIRE(e->process(msg(id("full-", c), "1", "u", "are ur parents home")).ok());
+  for (int c = 0; c < 400; ++c) REQUIRE(e->process(msg(id("full-", c), "1", "u", "are ur parents home")).ok());
   for (int i = 0; i < 3; ++i) CHECK_FALSE(e->flush().ok());
   for (int c = 400; c < 500; ++c) REQUIRE(e->process(msg(id("full-", c), "1", "u", "hello")).ok());
   const Status<> st = e->store_status();
@@ -423,8 +418,7 @@ TEST_CASE("a compiled-rules cache that cannot be written is counted and reported
   const std::filesystem::path src = test::source_dir();
   std::filesystem::create_directories(rules.path() / "en");
   std::filesystem::copy_file(src / "rules/stages.yaml", rules.path() / "stages.yaml");
-  std::filesystem::copy_file(src / "tests/fixtures/rules/valid/en/core.yaml",
-                             rules.path() / "en/core.yaml");
+  std::filesystem::copy_file(src / "tests/fixtures/rules/valid/en/core.yaml", rules.path() / "en/core.yaml");
   { std::ofstream(scratch.path() / "not-a-folder") << "x"; }
   std::vector<StorageEvent> events;
   EngineOptions opt;

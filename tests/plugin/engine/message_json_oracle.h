@@ -20,8 +20,7 @@ inline Result<Message> tree_message(std::string_view text, const MessageLimits& 
   return message_from_json(*j, limits);
 }
 
-inline Status<> tree_batch(std::string_view text, const MessageLimits& limits, size_t max_batch,
-                           MessageBatch& out) {
+inline Status<> tree_batch(std::string_view text, const MessageLimits& limits, size_t max_batch, MessageBatch& out) {
   Result<nlohmann::json> parsed = json_from_text(text);
   if (!parsed) return parsed.error();
   nlohmann::json& root = *parsed;
@@ -35,22 +34,18 @@ inline Status<> tree_batch(std::string_view text, const MessageLimits& limits, s
     out.shape = MessageBatch::Shape::kWrapped;
     for (auto it = root.begin(); it != root.end(); ++it)
       if (it.key() != "messages")
-        return Error("message.unknown_field", "a batch holds only \"messages\"")
-            .for_field(clip_echo(it.key()));
+        return Error("message.unknown_field", "a batch holds only \"messages\"").for_field(clip_echo(it.key()));
     items = &root["messages"];
     if (!items->is_array())
-      return Error("message.bad_type", "messages must be an array of messages")
-          .for_field("messages");
+      return Error("message.bad_type", "messages must be an array of messages").for_field("messages");
     prefix = "messages";
   } else if (!root.is_object()) {
-    return Error("message.not_object",
-                 "the body must be a message object, {\"messages\": [...]} or an array");
+    return Error("message.not_object", "the body must be a message object, {\"messages\": [...]} or an array");
   }
   const size_t n = items ? items->size() : 1;
   if (n > max_batch)
-    return Error("request.batch_too_large", std::to_string(n) +
-                                                " messages is more than the limit of " +
-                                                std::to_string(max_batch))
+    return Error("request.batch_too_large",
+                 std::to_string(n) + " messages is more than the limit of " + std::to_string(max_batch))
         .for_field(prefix);
   out.messages.clear();
   for (size_t i = 0; i < n; ++i) {
@@ -69,10 +64,10 @@ inline Status<> tree_batch(std::string_view text, const MessageLimits& limits, s
 }
 
 inline bool same(const Message& a, const Message& b) {
-  return a.conversation_id == b.conversation_id && a.message_id == b.message_id &&
-         a.sender_id == b.sender_id && a.recipient_ids == b.recipient_ids && a.ts_ms == b.ts_ms &&
-         a.text == b.text && a.sender_age_band == b.sender_age_band &&
-         a.sender_account_age_days == b.sender_account_age_days && a.channel == b.channel;
+  return a.conversation_id == b.conversation_id && a.message_id == b.message_id && a.sender_id == b.sender_id &&
+         a.recipient_ids == b.recipient_ids && a.ts_ms == b.ts_ms && a.text == b.text &&
+         a.sender_age_band == b.sender_age_band && a.sender_account_age_days == b.sender_account_age_days &&
+         a.channel == b.channel;
 }
 
 // An error as one comparable line: code, field and message.

@@ -58,7 +58,8 @@ void check_batch(std::string_view text, size_t max_batch, MessageBatch& reused) 
   for (size_t i = 0; i < tree.messages.size(); ++i) CHECK(same(tree.messages[i], reused.messages[i]));
 }
 
-const std::string kGood = R"({"conversation_id":"c-1","message_id":"m-1","sender_id":"u-a","text":"are your parents home?"})";
+const std::string kGood =
+    R"({"conversation_id":"c-1","message_id":"m-1","sender_id":"u-a","text":"are your parents home?"})";
 
 // Bodies for both readers: each a message alone, then inside the batch shapes.
 const char* const kMessages[] = {
@@ -142,12 +143,29 @@ TEST_CASE("messages_from_json_text reads the sidecar's three shapes as the tree 
     check_batch(cat({"{\"messages\":[", kGood, ",", text, "]}"}), 3, reused);
   }
   const char* const kBodies[] = {
-      "[]", "{\"messages\":[]}", "{\"messages\":5}", "{\"messages\":null}", "{\"messages\":{\"a\":[1]}}",
-      "{\"messages\":[],\"x\":1}", "{\"b\":1,\"messages\":[],\"a\":[2]}", "{\"text\":\"hi\",\"messages\":[]}",
-      "{\"messages\":[],\"\":1}", "{\"messages\":[5],\"messages\":[]}", "{\"messages\":[],\"messages\":7}",
-      "[5]", "[[{}]]", "[null, {}]", "5", "true", "\"x\"", "[1,2,3,4]", "{\"messages\":[1,2,3,4]}",
-      "{\"messages\":[{}]}", "[{\"conversation_id\":\"c\",\"message_id\":\"m\",\"sender_id\":\"u\",\"text\":",
-      "{\"messages\":[{\"sender\":{\"age_band\":\"x\"}}]}", "{\"messages\":[{},{\"text\":5}]}",
+      "[]",
+      "{\"messages\":[]}",
+      "{\"messages\":5}",
+      "{\"messages\":null}",
+      "{\"messages\":{\"a\":[1]}}",
+      "{\"messages\":[],\"x\":1}",
+      "{\"b\":1,\"messages\":[],\"a\":[2]}",
+      "{\"text\":\"hi\",\"messages\":[]}",
+      "{\"messages\":[],\"\":1}",
+      "{\"messages\":[5],\"messages\":[]}",
+      "{\"messages\":[],\"messages\":7}",
+      "[5]",
+      "[[{}]]",
+      "[null, {}]",
+      "5",
+      "true",
+      "\"x\"",
+      "[1,2,3,4]",
+      "{\"messages\":[1,2,3,4]}",
+      "{\"messages\":[{}]}",
+      "[{\"conversation_id\":\"c\",\"message_id\":\"m\",\"sender_id\":\"u\",\"text\":",
+      "{\"messages\":[{\"sender\":{\"age_band\":\"x\"}}]}",
+      "{\"messages\":[{},{\"text\":5}]}",
   };
   for (const char* text : kBodies) check_batch(text, 3, reused);
   const std::string three = "[" + kGood + "," + kGood + "," + kGood + "]";
@@ -162,7 +180,8 @@ TEST_CASE("the streaming readers agree with the tree on random bodies", "[messag
   std::mt19937_64 rng(28112026);
   auto pick = [&](auto& options) { return options[rng() % std::size(options)]; };
   const char* const kKeys[] = {"conversation_id", "message_id", "sender_id", "text", "recipient_ids", "ts",
-                               "sender", "channel", "colour", "", "messages", "age_band", "account_age_days"};
+                               "sender",          "channel",    "colour",    "",     "messages",      "age_band",
+                               "account_age_days"};
   const char* const kValues[] = {"\"c-1\"",
                                  "\"\"",
                                  "\"are your parents home?\"",
@@ -211,8 +230,12 @@ TEST_CASE("the streaming readers agree with the tree on random bodies", "[messag
   for (int i = 0; i < 4000; ++i) {
     std::string text;
     switch (rng() % 4) {
-      case 0: text = message(); break;
-      case 1: text = object(0); break;
+      case 0:
+        text = message();
+        break;
+      case 1:
+        text = object(0);
+        break;
       case 2: {
         text.clear();
         text.push_back('[');
@@ -225,7 +248,8 @@ TEST_CASE("the streaming readers agree with the tree on random bodies", "[messag
         if (rng() % 2) text = cat({"{\"messages\":", text, rng() % 5 == 0 ? ",\"x\":1}" : "}"});
         break;
       }
-      default: text = pick(kValues);
+      default:
+        text = pick(kValues);
     }
     if (rng() % 10 == 0 && !text.empty()) text.resize(rng() % text.size());  // cut short
     if (rng() % 20 == 0 && !text.empty()) text[rng() % text.size()] = '\xff';
@@ -234,33 +258,32 @@ TEST_CASE("the streaming readers agree with the tree on random bodies", "[messag
   }
   // The generator must reach good messages and most error codes, or it proves little.
   CHECK(outcomes[""] > 50);
-  for (const char* code : {"message.not_object", "message.unknown_field", "message.bad_type",
-                           "message.bad_value", "message.missing_field", "message.id_too_long",
-                           "message.too_many_recipients", "message.bad_ts", "message.invalid_utf8",
-                           "request.malformed_json", "message.id_control_char", "message.text_nul"})
+  for (const char* code :
+       {"message.not_object", "message.unknown_field", "message.bad_type", "message.bad_value", "message.missing_field",
+        "message.id_too_long", "message.too_many_recipients", "message.bad_ts", "message.invalid_utf8",
+        "request.malformed_json", "message.id_control_char", "message.text_nul"})
     CHECK(outcomes[code] > 0);
 }
 
-TEST_CASE("control characters in ids and a NUL in text are refused, naming the field and byte",
-          "[message_json]") {
+TEST_CASE("control characters in ids and a NUL in text are refused, naming the field and byte", "[message_json]") {
   struct Case {
     const char* body;
     const char* code;
     const char* field;
     const char* byte;
   } cases[] = {
-      {R"({"conversation_id":"c","message_id":"m","sender_id":"u\u0000v","text":"x"})",
-       "message.id_control_char", "sender_id", "byte 1"},
-      {R"({"conversation_id":"c\n","message_id":"m","sender_id":"u","text":"x"})",
-       "message.id_control_char", "conversation_id", "byte 1"},
-      {R"({"conversation_id":"c","message_id":"m\u007f","sender_id":"u","text":"x"})",
-       "message.id_control_char", "message_id", "byte 1"},
-      {R"({"conversation_id":"c","message_id":"m","sender_id":"ab\u009f","text":"x"})",
-       "message.id_control_char", "sender_id", "byte 2"},
+      {R"({"conversation_id":"c","message_id":"m","sender_id":"u\u0000v","text":"x"})", "message.id_control_char",
+       "sender_id", "byte 1"},
+      {R"({"conversation_id":"c\n","message_id":"m","sender_id":"u","text":"x"})", "message.id_control_char",
+       "conversation_id", "byte 1"},
+      {R"({"conversation_id":"c","message_id":"m\u007f","sender_id":"u","text":"x"})", "message.id_control_char",
+       "message_id", "byte 1"},
+      {R"({"conversation_id":"c","message_id":"m","sender_id":"ab\u009f","text":"x"})", "message.id_control_char",
+       "sender_id", "byte 2"},
       {R"({"conversation_id":"c","message_id":"m","sender_id":"u","text":"x","recipient_ids":["a","\u0001"]})",
        "message.id_control_char", "recipient_ids[1]", "byte 0"},
-      {R"({"conversation_id":"c","message_id":"m","sender_id":"u","text":"hi\u0000garbage"})",
-       "message.text_nul", "text", "byte 2"},
+      {R"({"conversation_id":"c","message_id":"m","sender_id":"u","text":"hi\u0000garbage"})", "message.text_nul",
+       "text", "byte 2"},
   };
   for (const Case& k : cases) {
     INFO(k.body);
@@ -274,20 +297,17 @@ TEST_CASE("control characters in ids and a NUL in text are refused, naming the f
     CHECK(show(tree.error()) == show(m.error()));
   }
   // Printable non-ASCII ids and text with tabs and newlines stay valid.
-  CHECK(message_from_json_text(
-            R"({"conversation_id":"c","message_id":"m","sender_id":"u \u00a0 \u00e9 \u5b69",)"
-            R"("text":"tabs\tand\nlines"})",
-            MessageLimits{})
+  CHECK(message_from_json_text(R"({"conversation_id":"c","message_id":"m","sender_id":"u \u00a0 \u00e9 \u5b69",)"
+                               R"("text":"tabs\tand\nlines"})",
+                               MessageLimits{})
             .ok());
 }
 
-TEST_CASE("nesting deeper than kMaxJsonDepth is request.too_deep, at once and small",
-          "[message_json]") {
+TEST_CASE("nesting deeper than kMaxJsonDepth is request.too_deep, at once and small", "[message_json]") {
   MessageBatch out;
   const std::string deep(4 << 20, '[');  // 4 MiB of '[': no tree, no path of 4 M steps
   for (const std::string& text :
-       {deep, deep + "]",
-        std::string(kMaxJsonDepth + 1, '[') + std::string(kMaxJsonDepth + 1, ']')}) {
+       {deep, deep + "]", std::string(kMaxJsonDepth + 1, '[') + std::string(kMaxJsonDepth + 1, ']')}) {
     const Status<> st = messages_from_json_text(text, kLimits, 3, out);
     REQUIRE_FALSE(st.ok());
     CHECK(st.error().code == "request.too_deep");
@@ -298,9 +318,8 @@ TEST_CASE("nesting deeper than kMaxJsonDepth is request.too_deep, at once and sm
     CHECK(message_from_json_text(text, kLimits).error().code == "request.too_deep");
   }
   // Inside an unknown field's value, too: skipped containers count.
-  const std::string nested =
-      R"({"conversation_id":"c","message_id":"m","sender_id":"u","text":"x","zz":)" +
-      std::string(kMaxJsonDepth, '[') + std::string(kMaxJsonDepth, ']') + "}";
+  const std::string nested = R"({"conversation_id":"c","message_id":"m","sender_id":"u","text":"x","zz":)" +
+                             std::string(kMaxJsonDepth, '[') + std::string(kMaxJsonDepth, ']') + "}";
   CHECK(message_from_json_text(nested, kLimits).error().code == "request.too_deep");
   // kMaxJsonDepth itself is fine.
   const std::string ok = std::string(kMaxJsonDepth, '[') + std::string(kMaxJsonDepth, ']');
@@ -310,16 +329,14 @@ TEST_CASE("nesting deeper than kMaxJsonDepth is request.too_deep, at once and sm
 
 TEST_CASE("a long key is echoed clipped in the error's message and field", "[message_json]") {
   const std::string key(1 << 20, 'k');
-  const std::string body =
-      R"({"conversation_id":"c","message_id":"m","sender_id":"u","text":"x",")" + key + R"(":1})";
+  const std::string body = R"({"conversation_id":"c","message_id":"m","sender_id":"u","text":"x",")" + key + R"(":1})";
   const Result<Message> m = message_from_json_text(body, kLimits);
   REQUIRE_FALSE(m.ok());
   CHECK(m.error().code == "message.unknown_field");
   CHECK(m.error().field.size() <= kMaxEchoBytes + 3);
   CHECK(m.error().message.size() < 2 * kMaxEchoBytes);
   MessageBatch out;
-  const Status<> b =
-      messages_from_json_text(R"({"messages":[],")" + key + R"(":1})", kLimits, 3, out);
+  const Status<> b = messages_from_json_text(R"({"messages":[],")" + key + R"(":1})", kLimits, 3, out);
   REQUIRE_FALSE(b.ok());
   CHECK(b.error().field.size() <= kMaxEchoBytes + 3);
   const Error syntax = json_syntax_error(R"({")" + key + R"(": )");

@@ -1,5 +1,5 @@
 // message_json: every error code of message_from_json with its field, timestamps, and
-// the verdict and conversation shapes of DESIGN.md.
+// the verdict and conversation shapes of server/README.md.
 #include <catch2/catch.hpp>
 
 #include "plugin/engine/message_json.h"
@@ -116,7 +116,7 @@ TEST_CASE("optional fields set to null are absent") {
   CHECK(r->ts_ms == 0);
 }
 
-TEST_CASE("the verdict has DESIGN.md's shape") {
+TEST_CASE("the verdict has the documented shape") {
   Verdict v;
   v.conversation_id.assign("c-1");
   v.message_id.assign("m-1");

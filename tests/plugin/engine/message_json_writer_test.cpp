@@ -16,30 +16,46 @@ using nlohmann::json;
 
 // Pieces chosen to hit every escaping branch and multi-byte UTF-8 of each length.
 // Piece 7 stands for an embedded NUL.
-const char* const kPieces[] = {"",  "c-1", "u-a", "\"", "\\", "/", "\b\f\n\r\t", "",
-                               "\x01\x1f", "\x7f", "é", "我十三岁", "\U0001F600", "\xF4\x8F\xBF\xBF", "a b",
-                               "secrecy", "trust", "access"};
+const char* const kPieces[] = {"",    "c-1",      "u-a",   "\"",    "\\",       "/",          "\b\f\n\r\t",
+                               "",    "\x01\x1f", "\x7f",  "é",     "我十三岁", "\U0001F600", "\xF4\x8F\xBF\xBF",
+                               "a b", "secrecy",  "trust", "access"};
 
 std::string random_string(std::mt19937_64& rng) {
   std::string s;
   const int parts = static_cast<int>(rng() % 5);
   for (int i = 0; i < parts; ++i) {
     const size_t k = rng() % std::size(kPieces);
-    if (k == 7) s.push_back('\0');  // the embedded NUL piece
-    else s += kPieces[k];
+    if (k == 7)
+      s.push_back('\0');  // the embedded NUL piece
+    else
+      s += kPieces[k];
   }
   return s;
 }
 
 double random_double(std::mt19937_64& rng) {
-  static const double kSpecial[] = {0.0, -0.0, 100.0, 0.005, 0.015, 71.4449, 1e-7, 1e15, 1e17, 123456789.125,
-                                    -3.5, std::numeric_limits<double>::infinity(),
+  static const double kSpecial[] = {0.0,
+                                    -0.0,
+                                    100.0,
+                                    0.005,
+                                    0.015,
+                                    71.4449,
+                                    1e-7,
+                                    1e15,
+                                    1e17,
+                                    123456789.125,
+                                    -3.5,
+                                    std::numeric_limits<double>::infinity(),
                                     std::numeric_limits<double>::quiet_NaN()};
   switch (rng() % 4) {
-    case 0: return kSpecial[rng() % std::size(kSpecial)];
-    case 1: return std::uniform_real_distribution<double>(0, 100)(rng);
-    case 2: return std::uniform_real_distribution<double>(0, 5)(rng);
-    default: return std::ldexp(std::uniform_real_distribution<double>(-1, 1)(rng), static_cast<int>(rng() % 120) - 60);
+    case 0:
+      return kSpecial[rng() % std::size(kSpecial)];
+    case 1:
+      return std::uniform_real_distribution<double>(0, 100)(rng);
+    case 2:
+      return std::uniform_real_distribution<double>(0, 5)(rng);
+    default:
+      return std::ldexp(std::uniform_real_distribution<double>(-1, 1)(rng), static_cast<int>(rng() % 120) - 60);
   }
 }
 
@@ -95,9 +111,8 @@ TEST_CASE("append_verdict_json writes dump()'s bytes", "[message_json]") {
 
 TEST_CASE("append_verdict_json: the fixed cases", "[message_json]") {
   Verdict v;
-  CHECK(written(v) ==
-        R"({"action":"allow","conversation_id":"","hits":[],"level":"none","message_id":"","risk":0.0,)"
-        R"("rules_version":"","stages":{}})");
+  CHECK(written(v) == R"({"action":"allow","conversation_id":"","hits":[],"level":"none","message_id":"","risk":0.0,)"
+                      R"("rules_version":"","stages":{}})");
   v.stages = {{"trust", 1.0}, {"access", 0.5}, {"trust", 2.25}};
   v.hits.push_back({"r\"1", "age_signal", 3, 9, 13, true});
   v.duplicate = true;

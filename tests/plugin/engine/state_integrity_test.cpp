@@ -17,8 +17,7 @@ namespace {
 
 using test::msg;
 
-std::unique_ptr<Engine> open_engine(const std::filesystem::path& rules,
-                                    const std::filesystem::path& data = {}) {
+std::unique_ptr<Engine> open_engine(const std::filesystem::path& rules, const std::filesystem::path& data = {}) {
   EngineOptions opt;
   opt.rules_dir = rules;
   opt.rules_cache_dir = test::rules_cache_dir();
@@ -73,8 +72,7 @@ TEST_CASE("participant ids are stored length-prefixed: a NUL cannot shift the li
   CHECK(participant_name(names, 0) == tricky);
   CHECK(participant_name(names, 1) == "u-new");
   CHECK(participant_name(names, 2) == std::string(300, 'x'));
-  CHECK(
-      participant_name(std::string_view("\x85", 1), 0).empty());  // truncated: nothing, no overrun
+  CHECK(participant_name(std::string_view("\x85", 1), 0).empty());  // truncated: nothing, no overrun
 
   SECTION("through the engine and a restart, the groomer stays the suspect") {
     // Before: ids were joined with NUL, so "u-a\0u-kid" read back as two names and the
@@ -87,8 +85,8 @@ TEST_CASE("participant ids are stored length-prefixed: a NUL cannot shift the li
       REQUIRE(e->process(msg("c", "2", "u-kid", "hey")).ok());
       Verdict v;
       int n = 3;
-      for (const char* text : {"r ur parents home rn?", "dont tell anyone we talk ok",
-                               "add me on snap its easier", "we should meet up sometime"})
+      for (const char* text : {"r ur parents home rn?", "dont tell anyone we talk ok", "add me on snap its easier",
+                               "we should meet up sometime"})
         v = e->process(msg("c", std::to_string(n++), groomer, text)).value();
       CHECK(v.level >= Level::kWatch);
       CHECK(v.suspect_id == groomer);
@@ -118,18 +116,14 @@ TEST_CASE("message ids are compared by a keyed hash: the old 45-bit collision is
   {
     auto e = open_engine(test::shipped_rules(), data.path());
     REQUIRE_FALSE(e->process(msg("c", "msg-1394939", "u-a", "hey")).value().duplicate);
-    const Verdict v =
-        e->process(msg("c", "msg-6682838", "u-a", "dont tell anyone we talk ok")).value();
+    const Verdict v = e->process(msg("c", "msg-6682838", "u-a", "dont tell anyone we talk ok")).value();
     CHECK_FALSE(v.duplicate);
     CHECK_FALSE(v.hits.empty());
-    CHECK(e->process(msg("c", "msg-6682838", "u-a", "dont tell anyone we talk ok"))
-              .value()
-              .duplicate);
+    CHECK(e->process(msg("c", "msg-6682838", "u-a", "dont tell anyone we talk ok")).value().duplicate);
   }
   // The key is kept with the store: a repeat after a restart is still known.
   auto e = open_engine(test::shipped_rules(), data.path());
-  CHECK(
-      e->process(msg("c", "msg-6682838", "u-a", "dont tell anyone we talk ok")).value().duplicate);
+  CHECK(e->process(msg("c", "msg-6682838", "u-a", "dont tell anyone we talk ok")).value().duplicate);
   CHECK_FALSE(e->process(msg("c", "msg-other", "u-a", "hey")).value().duplicate);
 }
 

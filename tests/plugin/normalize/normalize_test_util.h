@@ -43,8 +43,7 @@ inline Span original_of(const NormalizedText& t, std::string_view needle) {
   const size_t at = t.text.find(needle);
   REQUIRE(at != std::string::npos);
   REQUIRE(!needle.empty());
-  const OriginalSpan s =
-      t.to_original(static_cast<uint32_t>(at), static_cast<uint32_t>(at + needle.size()));
+  const OriginalSpan s = t.to_original(static_cast<uint32_t>(at), static_cast<uint32_t>(at + needle.size()));
   return {s.begin, s.end};
 }
 
@@ -53,8 +52,7 @@ inline Span original_of(const NormalizedText& t, std::string_view needle) {
 inline std::vector<Span> repeated_spans(uint32_t first, uint32_t step, uint32_t count, uint32_t n) {
   std::vector<Span> result;
   for (uint32_t k = 0; k < n; ++k) {
-    for (uint32_t c = 0; c < count; ++c)
-      result.emplace_back(first + k * step, first + (k + 1) * step);
+    for (uint32_t c = 0; c < count; ++c) result.emplace_back(first + k * step, first + (k + 1) * step);
   }
   return result;
 }
@@ -68,12 +66,11 @@ inline void check_invariants(std::string_view input, const NormalizedText& t) {
   OriginalSpan previous{0, 0};
   for (size_t i = 0; i < t.origin.size(); ++i) {
     const OriginalSpan s = t.origin[i];
-    const bool ok = s.begin < s.end && s.end <= input.size() && s.begin >= previous.begin &&
-                    s.end >= previous.end;
+    const bool ok = s.begin < s.end && s.end <= input.size() && s.begin >= previous.begin && s.end >= previous.end;
     if (!ok) {
-      INFO("normalised byte " << i << " of " << t.origin.size() << ": span [" << s.begin << ", "
-                              << s.end << "), previous [" << previous.begin << ", " << previous.end
-                              << "), input " << input.size() << " bytes");
+      INFO("normalised byte " << i << " of " << t.origin.size() << ": span [" << s.begin << ", " << s.end
+                              << "), previous [" << previous.begin << ", " << previous.end << "), input "
+                              << input.size() << " bytes");
       FAIL("offset map invariant broken");
     }
     previous = s;

@@ -68,9 +68,8 @@ TEST_CASE("invisible characters are removed but stay inside spans", "[normalize]
     CHECK(original_of(t, "dont") == Span{0, 13});
   }
   SECTION("each kind of invisible") {
-    for (const char* invisible :
-         {"\u00AD", "\u200B", "\u200E", "\u200F", "\u202A", "\u202E", "\u2060", "\u2064", "\u2066",
-          "\u2069", "\uFEFF", "\u034F", "\uFE0F", "\x01", "\x7F", "\xC2\x85"}) {
+    for (const char* invisible : {"\u00AD", "\u200B", "\u200E", "\u200F", "\u202A", "\u202E", "\u2060", "\u2064",
+                                  "\u2066", "\u2069", "\uFEFF", "\u034F", "\uFE0F", "\x01", "\x7F", "\xC2\x85"}) {
       const std::string input = std::string("se") + invisible + "cret";
       INFO(input);
       const auto t = normalize(input);
@@ -198,8 +197,7 @@ TEST_CASE("Chinese numerals in runs that read as numbers", "[normalize][chinese]
     const auto t = normalize("我十三岁");
     CHECK(t.text == "我13岁");
     CHECK(t.transforms == kChineseNumerals);
-    CHECK(spans(t) ==
-          std::vector<Span>{{0, 3}, {0, 3}, {0, 3}, {3, 6}, {6, 9}, {9, 12}, {9, 12}, {9, 12}});
+    CHECK(spans(t) == std::vector<Span>{{0, 3}, {0, 3}, {0, 3}, {3, 6}, {6, 9}, {9, 12}, {9, 12}, {9, 12}});
     CHECK(original_of(t, "13岁") == Span{3, 12});
   }
   SECTION("every shape of 十 for 10-99") {
@@ -227,8 +225,7 @@ TEST_CASE("Chinese numerals in runs that read as numbers", "[normalize][chinese]
     CHECK(t.transforms == (kChineseNumerals | kTraditionalToSimplified));
   }
   SECTION("ordinary words keep their numerals") {
-    for (const char* text :
-         {"一起", "一下", "统一", "十分感谢", "初一", "一个人", "万一", "第一", "零食", "三年"}) {
+    for (const char* text : {"一起", "一下", "统一", "十分感谢", "初一", "一个人", "万一", "第一", "零食", "三年"}) {
       const auto t = normalize(text);
       CHECK(t.text == text);
       CHECK(t.transforms == 0);
@@ -274,11 +271,10 @@ TEST_CASE("leetspeak inside words", "[normalize][leet]") {
     CHECK(normalize("5ecret").text == "secret");
   }
   SECTION("numbers and their units stay readable") {
-    for (const char* text : {"13",    "im 13",    "8th", "7th grade", "13yo",    "21st",
-                             "5pm",   "2day",     "gr8", "b4",        "4ever",   "user123",
-                             "bob55", "555-0134", "$5",  "$100",      "@bob",    "me@example.com",
-                             "1337",  "1v1",      "ps5", "gta5",      "iphone7", "a1",
-                             "x4"}) {
+    for (const char* text :
+         {"13",   "im 13", "8th",     "7th grade", "13yo",     "21st", "5pm",  "2day", "gr8",
+          "b4",   "4ever", "user123", "bob55",     "555-0134", "$5",   "$100", "@bob", "me@example.com",
+          "1337", "1v1",   "ps5",     "gta5",      "iphone7",  "a1",   "x4"}) {
       const auto t = normalize(text);
       CHECK(t.text == text);
       CHECK(t.transforms == 0);
@@ -314,8 +310,8 @@ TEST_CASE("letters spaced or dotted apart are joined", "[normalize][spaced]") {
     CHECK(t.transforms == (kSpacedLetters | kLeetspeak));
   }
   SECTION("single-letter chat words, pairs, digits and mixed separators stay") {
-    for (const char* text : {"r u a boy", "i c u", "u r a", "a b", "1 2 3", "s n.a p", "snap a b",
-                             "e.g.", "call 5 5 5"}) {
+    for (const char* text :
+         {"r u a boy", "i c u", "u r a", "a b", "1 2 3", "s n.a p", "snap a b", "e.g.", "call 5 5 5"}) {
       const auto t = normalize(text);
       CHECK(t.text == text);
       CHECK((t.transforms & kSpacedLetters) == 0);
@@ -367,8 +363,7 @@ TEST_CASE("mixed disguises in one message", "[normalize][mixed]") {
     const auto t = normalize("加個ＶＸ");
     CHECK(t.text == "加个vx");
     CHECK(t.transforms == (kTraditionalToSimplified | kStyledMapped));
-    CHECK(spans(t) ==
-          std::vector<Span>{{0, 3}, {0, 3}, {0, 3}, {3, 6}, {3, 6}, {3, 6}, {6, 9}, {9, 12}});
+    CHECK(spans(t) == std::vector<Span>{{0, 3}, {0, 3}, {0, 3}, {3, 6}, {3, 6}, {3, 6}, {6, 9}, {9, 12}});
     CHECK(original_of(t, "vx") == Span{6, 12});
   }
   SECTION("homoglyphs spaced apart, with a long repeat") {
@@ -383,12 +378,10 @@ TEST_CASE("mixed disguises in one message", "[normalize][mixed]") {
 
 TEST_CASE("transform names in bit order", "[normalize]") {
   CHECK(transform_names(0).empty());
-  CHECK(transform_names(kLeetspeak | kUtf8Repaired) ==
-        std::vector<std::string_view>{"utf8_repaired", "leetspeak"});
+  CHECK(transform_names(kLeetspeak | kUtf8Repaired) == std::vector<std::string_view>{"utf8_repaired", "leetspeak"});
   const std::vector<std::string_view> all = transform_names(0x3FF);
-  CHECK(all == std::vector<std::string_view>{"utf8_repaired", "nfkc_casefold", "invisible_removed",
-                                             "confusable_mapped", "styled_mapped",
-                                             "chinese_numerals", "traditional_to_simplified",
+  CHECK(all == std::vector<std::string_view>{"utf8_repaired", "nfkc_casefold", "invisible_removed", "confusable_mapped",
+                                             "styled_mapped", "chinese_numerals", "traditional_to_simplified",
                                              "leetspeak", "spaced_letters", "repeats_shortened"});
   CHECK(transform_names(1u << 31).empty());
 }
@@ -406,8 +399,7 @@ TEST_CASE("one output and scratch reused across messages of every kind", "[norma
   const Normalizer& n = testing::test_normalizer();
   auto scratch = make_normalize_scratch();
   NormalizedText out;
-  for (const char* text :
-       {"a much longer message than the next one, 加個ＶＸ", "HI", "", "我十三岁", "d0nt"}) {
+  for (const char* text : {"a much longer message than the next one, 加個ＶＸ", "HI", "", "我十三岁", "d0nt"}) {
     n.normalize(text, out, *scratch);
     const NormalizedText fresh = normalize(text);
     CHECK(out.text == fresh.text);

@@ -127,8 +127,7 @@ TEST_CASE("fuzz: 10k random mixes of bytes and pieces, fixed seed", "[normalize]
   }
 }
 
-TEST_CASE("an invisible between any two pieces changes nothing but the map",
-          "[normalize][property]") {
+TEST_CASE("an invisible between any two pieces changes nothing but the map", "[normalize][property]") {
   // Only well-formed pieces: an invisible between two halves of a broken sequence would
   // rightly change how they decode.
   std::vector<std::string> valid;
@@ -185,8 +184,7 @@ TEST_CASE("normalising normalised text changes nothing", "[normalize][property]"
 }
 
 TEST_CASE("a 1 MB message", "[normalize][long]") {
-  const std::string phrase =
-      "D0NT t3ll ur p4rents, s n a p me 加個ＶＸ 一三八一二三四 \u200Bsooooo ";
+  const std::string phrase = "D0NT t3ll ur p4rents, s n a p me 加個ＶＸ 一三八一二三四 \u200Bsooooo ";
   std::string input;
   while (input.size() < (1u << 20)) input += phrase;
   const auto t = normalize(input);

@@ -18,10 +18,9 @@ const std::string kReplacement = "\xEF\xBF\xBD";  // U+FFFD
 TEST_CASE("find_invalid_utf8 accepts well-formed text", "[normalize][utf8]") {
   CHECK(find_invalid_utf8("") == -1);
   CHECK(find_invalid_utf8("plain ascii, long enough for the eight-byte path") == -1);
-  CHECK(find_invalid_utf8("\xC2\x80 \xDF\xBF") == -1);  // U+0080, U+07FF
-  CHECK(find_invalid_utf8("\xE0\xA0\x80 \xED\x9F\xBF \xEE\x80\x80") ==
-        -1);                                                            // U+0800, U+D7FF, U+E000
-  CHECK(find_invalid_utf8("\xF0\x90\x80\x80 \xF4\x8F\xBF\xBF") == -1);  // U+10000, U+10FFFF
+  CHECK(find_invalid_utf8("\xC2\x80 \xDF\xBF") == -1);                       // U+0080, U+07FF
+  CHECK(find_invalid_utf8("\xE0\xA0\x80 \xED\x9F\xBF \xEE\x80\x80") == -1);  // U+0800, U+D7FF, U+E000
+  CHECK(find_invalid_utf8("\xF0\x90\x80\x80 \xF4\x8F\xBF\xBF") == -1);       // U+10000, U+10FFFF
   CHECK(find_invalid_utf8("我十三岁 \U0001F600") == -1);
 }
 
@@ -60,8 +59,7 @@ TEST_CASE("invalid bytes become U+FFFD, one per byte, each from its byte", "[nor
     const auto t = normalize("a\xE2\x82z");
     CHECK(t.text == "a" + kReplacement + kReplacement + "z");
     CHECK(t.transforms == kUtf8Repaired);
-    CHECK(spans(t) ==
-          std::vector<Span>{{0, 1}, {1, 2}, {1, 2}, {1, 2}, {2, 3}, {2, 3}, {2, 3}, {3, 4}});
+    CHECK(spans(t) == std::vector<Span>{{0, 1}, {1, 2}, {1, 2}, {1, 2}, {2, 3}, {2, 3}, {2, 3}, {3, 4}});
   }
   SECTION("overlong encoding") {
     const auto t = normalize("\xC0\xAF");

@@ -20,12 +20,13 @@ constexpr size_t kMessages = 40'000;  // ~1 min on one idle core with the shippe
 #endif
 
 const std::vector<std::string> kWords = {
-    "hey", "lol", "ok", "so", "what", "are", "you", "doing", "my", "your", "ur", "parents", "mom", "home",
-    "tell", "dont", "anyone", "add", "me", "on", "snap", "discord", "meet", "up", "irl", "im", "i", "am",
-    "13", "7", "grade", "year", "how", "old", "minutes", "secret", "our", "little", "game", "school", "is",
-    "there", "around", "in", "person", "twenty", "thirteen", "years", "x", "r", "u", "haha", "!", "?", ",",
-    "你", "我", "加", "个", "微信", "vx", "不要", "告诉", "爸妈", "一个人", "在家", "吗", "岁", "初一",
-    "小学", "五年级", "十三", "今年", "好的", "吧", "作业", "游戏"};
+    "hey",     "lol",     "ok",       "so",    "what",   "are",    "you",    "doing", "my",    "your",   "ur",
+    "parents", "mom",     "home",     "tell",  "dont",   "anyone", "add",    "me",    "on",    "snap",   "discord",
+    "meet",    "up",      "irl",      "im",    "i",      "am",     "13",     "7",     "grade", "year",   "how",
+    "old",     "minutes", "secret",   "our",   "little", "game",   "school", "is",    "there", "around", "in",
+    "person",  "twenty",  "thirteen", "years", "x",      "r",      "u",      "haha",  "!",     "?",      ",",
+    "你",      "我",      "加",       "个",    "微信",   "vx",     "不要",   "告诉",  "爸妈",  "一个人", "在家",
+    "吗",      "岁",      "初一",     "小学",  "五年级", "十三",   "今年",   "好的",  "吧",    "作业",   "游戏"};
 
 // Rule examples, their halves, and random words glued together: near-misses as well as
 // hits, so the engines disagree if they ever would.

@@ -2,9 +2,9 @@
 // rewritten.
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
 #include <filesystem>
 #include <fstream>
-#include <unistd.h>
 
 #include "plugin/rules/db_cache.h"
 #include "plugin/rules/rule_set_impl.h"

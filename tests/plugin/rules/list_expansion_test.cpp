@@ -46,8 +46,8 @@ TEST_CASE("{{list}} expands to a non-capturing alternation, longest item first")
 TEST_CASE("named groups become non-capturing groups for Hyperscan") {
   CHECK(to_hyperscan_syntax("im (?P<age>\\d+)") == "im (?:\\d+)");
   CHECK(to_hyperscan_syntax("初(?P<grade>[一二三])") == "初(?:[一二三])");
-  CHECK(to_hyperscan_syntax("\\(?P<x>") == "\\(?P<x>");        // an escaped paren is a literal
-  CHECK(to_hyperscan_syntax("[(?P<]x>") == "[(?P<]x>");        // inside a class too
-  CHECK(to_hyperscan_syntax("[]a](?P<n>b)") == "[]a](?:b)");   // ']' first in a class is literal
+  CHECK(to_hyperscan_syntax("\\(?P<x>") == "\\(?P<x>");       // an escaped paren is a literal
+  CHECK(to_hyperscan_syntax("[(?P<]x>") == "[(?P<]x>");       // inside a class too
+  CHECK(to_hyperscan_syntax("[]a](?P<n>b)") == "[]a](?:b)");  // ']' first in a class is literal
   CHECK(vigil::hs_expression_problem(to_hyperscan_syntax("\\bim\\s+(?P<age>\\d{1,2})\\b")).empty());
 }

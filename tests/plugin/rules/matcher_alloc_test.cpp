@@ -16,8 +16,13 @@ TEST_CASE("normalise+match allocates nothing per message in steady state") {
   auto scratch = vigil::make_normalize_scratch();
   vigil::NormalizedText text;
   vigil::HitList hits;
-  const char* messages[] = {"hey dont tell your parents ok", "how old are you", "nothing here at all",
-                            "ARE YOUR PARENTS HOME?", "加个vx吧", "你一个人在家吗", "add me on snapchat, our little secret"};
+  const char* messages[] = {"hey dont tell your parents ok",
+                            "how old are you",
+                            "nothing here at all",
+                            "ARE YOUR PARENTS HOME?",
+                            "加个vx吧",
+                            "你一个人在家吗",
+                            "add me on snapchat, our little secret"};
   size_t total_hits = 0;
   auto run = [&] {
     for (int round = 0; round < 200; ++round) {

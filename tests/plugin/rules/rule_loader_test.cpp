@@ -29,7 +29,8 @@ Errors load_errors(const std::string& name, bool run_examples = true) {
 bool has_error(const Errors& errors, const std::string& code, const std::string& file, int line,
                const std::string& rule = "") {
   return std::any_of(errors.begin(), errors.end(), [&](const Error& e) {
-    const bool file_ok = e.file.size() >= file.size() && e.file.compare(e.file.size() - file.size(), file.size(), file) == 0;
+    const bool file_ok =
+        e.file.size() >= file.size() && e.file.compare(e.file.size() - file.size(), file.size(), file) == 0;
     return e.code == code && file_ok && e.line == line && (rule.empty() || e.rule_id == rule);
   });
 }
@@ -86,8 +87,7 @@ TEST_CASE("rules.not_found, rules.missing_stages and rules.no_packs") {
   CHECK(load_errors("no_packs").front().code == "rules.no_packs");
 }
 
-TEST_CASE(
-    "a dangling symbolic link in the rules folder is an error naming it, not a dropped pack") {
+TEST_CASE("a dangling symbolic link in the rules folder is an error naming it, not a dropped pack") {
   namespace fs = std::filesystem;
   const fs::path dir = fs::temp_directory_path() / ("vigil-symlink-" + std::to_string(::getpid()));
   fs::remove_all(dir);

@@ -43,8 +43,7 @@ TEST_CASE("scoring a known participant's message allocates nothing, in pairs and
     hits[1].stage = 3;
     hits[1].rule_key = 9;
     int64_t t = 1'700'000'000'000;
-    for (uint64_t id = 1; id <= senders; ++id)
-      s.score(st, SenderInfo{id}, hits, t += 1000);  // everyone joins
+    for (uint64_t id = 1; id <= senders; ++id) s.score(st, SenderInfo{id}, hits, t += 1000);  // everyone joins
     const long before = g_allocations.load();
     for (int round = 0; round < 20; ++round)
       for (uint64_t id = 1; id <= senders; ++id) s.score(st, SenderInfo{id}, hits, t += 1000);

@@ -1,7 +1,7 @@
 // The sequence scorer as a pure unit, fed hand-built hits, with the shipped
 // rules/stages.yaml configuration (so these tests also guard the shipped numbers).
-#include <catch2/catch.hpp>
 #include <yaml-cpp/yaml.h>
+#include <catch2/catch.hpp>
 
 #include <cmath>
 #include <fstream>
@@ -45,8 +45,8 @@ struct Hits {
   explicit Hits(const Scorer& s) : scorer(s) {}
   const Scorer& scorer;
   std::vector<ScoreHit> list;
-  Hits& add(const std::string& stage, uint32_t rule, double weight = 1.0, int age = -1,
-            bool shadow = false, bool urgent = false) {
+  Hits& add(const std::string& stage, uint32_t rule, double weight = 1.0, int age = -1, bool shadow = false,
+            bool urgent = false) {
     ScoreHit h;
     h.urgent = urgent;
     h.rule = rule;
@@ -289,8 +289,7 @@ TEST_CASE("a disclosure is context for the others, never evidence against its wr
   const Scorer s = shipped_scorer();
   ConversationState st;
   ScoreOutcome out;
-  for (int i = 0; i < 5; ++i)
-    out = s.score(st, who(kChild), Hits(s).add("age_signal", 1, 1, 13).list, kT0 + i);
+  for (int i = 0; i < 5; ++i) out = s.score(st, who(kChild), Hits(s).add("age_signal", 1, 1, 13).list, kT0 + i);
   for (float e : st.p[0].evidence) CHECK(e == 0);
   CHECK(out.risk == 0);
   CHECK(out.suspect == -1);
@@ -309,8 +308,7 @@ TEST_CASE("a sender's own claim of youth never shields or damps what he does") {
     ConversationState st;
     int64_t t = kT0;
     s.score(st, who(kChild), Hits(s).add("age_signal", 1, 1, 13).list, t += 1000);
-    if (claimed_age >= 0)
-      s.score(st, who(kAdult), Hits(s).add("age_signal", 2, 1, claimed_age).list, t += 1000);
+    if (claimed_age >= 0) s.score(st, who(kAdult), Hits(s).add("age_signal", 2, 1, claimed_age).list, t += 1000);
     ScoreOutcome out;
     uint32_t r = 10;
     for (const char* stage : {"access", "trust", "isolation", "secrecy", "platform_move"}) {
@@ -348,8 +346,7 @@ TEST_CASE("an urgent rule's hit is urgent at once and stays urgent") {
   const Scorer s = shipped_scorer();
   ConversationState st;
   s.score(st, who(kChild), Hits(s).add("age_signal", 1, 1, 15).list, kT0);
-  ScoreOutcome out =
-      s.score(st, who(kAdult), Hits(s).add("coercion", 2, 4.0, -1, false, true).list, kT0 + 1000);
+  ScoreOutcome out = s.score(st, who(kAdult), Hits(s).add("coercion", 2, 4.0, -1, false, true).list, kT0 + 1000);
   CHECK(out.level == Level::kUrgent);
   CHECK(out.suspect == 1);
   CHECK(out.risk >= s.config().levels[3].min_risk);
@@ -359,8 +356,7 @@ TEST_CASE("an urgent rule's hit is urgent at once and stays urgent") {
   SECTION("from a platform minor talking to an unknown sender it is not") {
     ConversationState st2;
     s.score(st2, who(kAdult), {}, kT0);
-    out = s.score(st2, who(kChild, AgeBand::kMinor),
-                  Hits(s).add("coercion", 2, 4.0, -1, false, true).list, kT0);
+    out = s.score(st2, who(kChild, AgeBand::kMinor), Hits(s).add("coercion", 2, 4.0, -1, false, true).list, kT0);
     CHECK(out.level < Level::kUrgent);
   }
   SECTION("a shadow urgent rule is not") {
@@ -377,8 +373,7 @@ TEST_CASE("one ambiguous coercion hit is neither urgent nor review, however heav
   s.score(st, who(kChild, AgeBand::kMinor), {}, kT0);
   ScoreOutcome out;
   for (int i = 0; i < 5; ++i)
-    out = s.score(st, who(kAdult, AgeBand::kAdult, 2), Hits(s).add("coercion", 7, 4.0).list,
-                  kT0 + i * 1000);
+    out = s.score(st, who(kAdult, AgeBand::kAdult, 2), Hits(s).add("coercion", 7, 4.0).list, kT0 + i * 1000);
   CHECK(out.level < Level::kReview);
   CHECK_FALSE(st.flags & ConversationState::kUrgentSticky);
 }
@@ -409,8 +404,8 @@ TEST_CASE("shadow hits are reported but never scored") {
   const Scorer s = shipped_scorer();
   ConversationState st;
   Explanation ex;
-  ScoreOutcome out = s.score(st, who(kAdult), Hits(s).add("coercion", 1, 1, -1, true).add("secrecy", 2, 1, -1, true).list,
-                             kT0, &ex);
+  ScoreOutcome out =
+      s.score(st, who(kAdult), Hits(s).add("coercion", 1, 1, -1, true).add("secrecy", 2, 1, -1, true).list, kT0, &ex);
   CHECK(out.level == Level::kNone);
   CHECK(out.risk == 0);
   REQUIRE(ex.hits.size() == 2);
@@ -523,7 +518,8 @@ TEST_CASE("max_participants is read from stages.yaml and checked") {
 TEST_CASE("the state encodes and decodes exactly, groups included; bad bytes are refused") {
   const Scorer s = shipped_scorer();
   ConversationState st;
-  for (uint64_t id = 1; id <= 7; ++id) s.score(st, who(id), Hits(s).add("trust", 2).list, kT0 + static_cast<int64_t>(id));
+  for (uint64_t id = 1; id <= 7; ++id)
+    s.score(st, who(id), Hits(s).add("trust", 2).list, kT0 + static_cast<int64_t>(id));
   st.remember(42, RecentVerdict{1234, 2, 6});
   std::string bytes;
   st.encode(bytes);
@@ -548,10 +544,10 @@ TEST_CASE("stage evidence follows its stage name through a reorder") {
   const Scorer s = shipped_scorer();
   ConversationState st;
   s.score(st, who(kAdult), Hits(s).add("secrecy", 1, 1.5).list, kT0);
-  const std::vector<std::string> from = {"access", "trust", "isolation", "secrecy", "platform_move",
-                                         "desensitization", "meeting", "coercion"};
-  const std::vector<std::string> to = {"secrecy", "isolation", "access", "trust", "meeting",
-                                       "platform_move", "coercion"};  // reordered, one dropped
+  const std::vector<std::string> from = {"access",        "trust",           "isolation", "secrecy",
+                                         "platform_move", "desensitization", "meeting",   "coercion"};
+  const std::vector<std::string> to = {"secrecy", "isolation",     "access",  "trust",
+                                       "meeting", "platform_move", "coercion"};  // reordered, one dropped
   st.remap_stages(from, to);
   CHECK(st.p[0].evidence[0] == Approx(1.5));
   CHECK(st.p[0].first_reach[0] == 1);
