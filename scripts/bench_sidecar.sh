@@ -10,19 +10,14 @@
 #   scripts/bench_sidecar.sh [BUILD_DIR] [SECONDS] [CONNECTIONS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-case "${1:-}" in
-  -h|--help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-  -*) echo "bench_sidecar: unknown option '$1' (try --help)" >&2; exit 2 ;;
-esac
+name=bench_sidecar help_lines=2,10
+source scripts/lib/bench_common.sh
+bench_args "$@"
 build=${1:-build}
 secs=${2:-5}
 conns=${3:-16}
 threads=$(nproc)
-vigil="$build/vigil"
-loadgen="$build/bench/vigil_loadgen"
-for f in "$vigil" "$loadgen"; do
-  [ -x "$f" ] || { echo "bench_sidecar: $f is missing (cmake --build $build --target vigil vigil_loadgen)" >&2; exit 2; }
-done
+require_bench_binaries "$build"
 command -v nginx >/dev/null || { echo "bench_sidecar: nginx is missing (scripts/setup.sh --bench)" >&2; exit 2; }
 
 tmp=$(mktemp -d)
@@ -34,8 +29,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_http() { for _ in $(seq 1 600); do curl -sf "http://127.0.0.1:$1$2" >/dev/null 2>&1 && return 0; sleep 0.1; done; return 1; }
 run() { "$loadgen" --json --duration "$secs" "$@"; }
 
 # nginx: a fixed 200 on every request, one worker per core like vigil's io threads.

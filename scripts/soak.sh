@@ -6,30 +6,25 @@
 #   scripts/soak.sh [BUILD_DIR] [SECONDS] [MAX_CONVERSATIONS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-case "${1:-}" in
-  -h|--help) sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-  -*) echo "soak: unknown option '$1' (try --help)" >&2; exit 2 ;;
-esac
+name=soak help_lines=2,6
+source scripts/lib/bench_common.sh
+bench_args "$@"
 build=${1:-build}
 secs=${2:-600}
 cap=${3:-50000}
-vigil="$build/vigil"
-loadgen="$build/bench/vigil_loadgen"
-for f in "$vigil" "$loadgen"; do
-  [ -x "$f" ] || { echo "soak: $f is missing (cmake --build $build --target vigil vigil_loadgen)" >&2; exit 2; }
-done
+require_bench_binaries "$build"
 tmp=$(mktemp -d)
 out=${SOAK_OUT:-$tmp/soak.tsv}
 pid=
 cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$tmp/data"; }
 trap cleanup EXIT
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+port=$(free_port)
 printf 'log: {level: warn}\nstate: {max_conversations: %s}\n' "$cap" > "$tmp/soak.yaml"
 "$vigil" serve --listen "127.0.0.1:$port" --rules rules --data-dir "$tmp/data" --threads 2 \
   --config "$tmp/soak.yaml" > "$tmp/serve.out" 2> "$tmp/serve.err" &
 pid=$!
-for _ in $(seq 1 600); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
+wait_http "$port" /readyz || { echo "soak: vigil serve did not become ready, see $tmp/serve.err" >&2; exit 1; }
 
 peak=$("$loadgen" --json --port "$port" -c 16 --duration 10 --per-conversation 10 |
   python3 -c 'import json,sys; print(int(json.load(sys.stdin)["requests_per_s"]))')

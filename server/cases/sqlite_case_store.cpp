@@ -12,6 +12,7 @@
 #include "server/cases/case_json.h"
 #include "server/cases/case_lifecycle.h"
 #include "server/cases/evidence.h"
+#include "server/cases/sqlite_statement.h"
 
 namespace vigil::cases {
 
@@ -81,54 +82,6 @@ CREATE INDEX IF NOT EXISTS outbox_due ON outbox(state, next_ms);
 )sql";
 
 // A prepared statement; binds by 1-based index, reads columns by 0-based index.
-class Stmt {
- public:
-  Stmt(sqlite3* db, const char* sql) : db_(db) {
-    if (sqlite3_prepare_v2(db, sql, -1, &s_, nullptr) != SQLITE_OK) s_ = nullptr;
-  }
-  ~Stmt() { sqlite3_finalize(s_); }
-  Stmt(const Stmt&) = delete;
-  Stmt& operator=(const Stmt&) = delete;
-  bool ok() const { return s_ != nullptr; }
-  Stmt& bind(int i, int64_t v) {
-    sqlite3_bind_int64(s_, i, v);
-    return *this;
-  }
-  Stmt& bind(int i, int v) { return bind(i, static_cast<int64_t>(v)); }
-  Stmt& bind(int i, double v) {
-    sqlite3_bind_double(s_, i, v);
-    return *this;
-  }
-  Stmt& bind(int i, std::string_view v) {
-    sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
-    return *this;
-  }
-  Stmt& bind(int i, const char* v) { return bind(i, std::string_view(v)); }
-  Stmt& bind(int i, const std::string& v) { return bind(i, std::string_view(v)); }
-  // SQLITE_ROW, SQLITE_DONE or an error code.
-  int step() { return s_ ? sqlite3_step(s_) : SQLITE_ERROR; }
-  bool run() { return step() == SQLITE_DONE; }
-  bool is_null(int c) const { return sqlite3_column_type(s_, c) == SQLITE_NULL; }
-  int64_t i64(int c) const { return sqlite3_column_int64(s_, c); }
-  double real(int c) const { return sqlite3_column_double(s_, c); }
-  std::string text(int c) const {
-    const unsigned char* p = sqlite3_column_text(s_, c);
-    return p ? std::string(reinterpret_cast<const char*>(p), sqlite3_column_bytes(s_, c)) : std::string();
-  }
-
- private:
-  sqlite3* db_;
-  sqlite3_stmt* s_ = nullptr;
-};
-
-Error sql_error(sqlite3* db, const std::string& what) {
-  const int code = db ? sqlite3_extended_errcode(db) & 0xff : SQLITE_ERROR;
-  const char* id = code == SQLITE_FULL ? "cases.full" : code == SQLITE_READONLY ? "cases.read_only" : "cases.io";
-  return Error(id, what + ": " + (db ? sqlite3_errmsg(db) : "no database"));
-}
-
-bool exec(sqlite3* db, const char* sql) { return sqlite3_exec(db, sql, nullptr, nullptr, nullptr) == SQLITE_OK; }
-
 // ",a,b," <-> {"a", "b"}
 std::string set_text(const std::vector<std::string>& items) {
   std::string out = ",";
@@ -156,7 +109,7 @@ constexpr const char* kSummaryColumns =
     "closed_ms, version, message_count, stages, languages, chain_head, participants";
 
 // Reads a row of kSummaryColumns; chain_head and participants into the out-params.
-CaseSummary read_summary(const Stmt& s, std::string* chain_head = nullptr, std::string* participants = nullptr) {
+CaseSummary read_summary(const Statement& s, std::string* chain_head = nullptr, std::string* participants = nullptr) {
   CaseSummary c;
   c.seq = s.i64(0);
   c.id = s.text(1);
@@ -180,14 +133,71 @@ CaseSummary read_summary(const Stmt& s, std::string* chain_head = nullptr, std::
 }
 
 // Queues one webhook event for every URL, under one event id (the idempotency key).
+// Row readers, one per table; each reads the columns its query selects, in order.
+
+// seq, message_id, sender_id, text, ts_ms, risk, level, context, stages, hits, hash
+CaseMessage read_case_message(const Statement& row) {
+  CaseMessage m;
+  m.seq = row.i64(0);
+  m.message_id = row.text(1);
+  m.sender_id = row.text(2);
+  m.text = row.text(3);
+  m.ts_ms = row.i64(4);
+  m.risk = row.real(5);
+  m.level = static_cast<Level>(std::clamp<int64_t>(row.i64(6), 0, 3));
+  m.context = row.i64(7) != 0;
+  stages_from_text(row.text(8), m.stages);
+  hits_from_text(row.text(9), m.hits);
+  m.hash = row.text(10);
+  return m;
+}
+
+// decision, reason, note, moderator, at_ms, from_status, to_status
+Decision read_decision(const Statement& row) {
+  Decision d;
+  d.decision = row.text(0);
+  d.reason = row.text(1);
+  d.note = row.text(2);
+  d.moderator = row.text(3);
+  d.at_ms = row.i64(4);
+  parse_status(row.text(5), d.from);
+  parse_status(row.text(6), d.to);
+  return d;
+}
+
+// seq, at_ms, actor, action, case_id, conversation_id, detail
+AuditEntry read_audit_entry(const Statement& row) {
+  AuditEntry e;
+  e.seq = row.i64(0);
+  e.at_ms = row.i64(1);
+  e.actor = row.text(2);
+  e.action = row.text(3);
+  e.case_id = row.text(4);
+  e.conversation_id = row.text(5);
+  e.detail = row.text(6);
+  return e;
+}
+
+// seq, event_id, type, url, body, attempts
+OutboxItem read_outbox_item(const Statement& row) {
+  OutboxItem o;
+  o.seq = row.i64(0);
+  o.event_id = row.text(1);
+  o.type = row.text(2);
+  o.url = row.text(3);
+  o.body = row.text(4);
+  o.attempts = static_cast<int>(row.i64(5));
+  return o;
+}
+
 bool enqueue_event(sqlite3* db, const std::vector<std::string>& urls, std::string_view type, const CaseSummary& c,
                    const Decision* d, int64_t now_ms) {
   const std::string event_id = random_id("evt_", 12);
   const std::string body = dump_json(event_json(event_id, type, c, d, now_ms));
   for (const std::string& url : urls) {
-    Stmt ins(db,
-             "INSERT INTO outbox(event_id, type, url, body, created_ms, next_ms) VALUES(?1, ?2, "
-             "?3, ?4, ?5, ?5)");
+    Statement ins(db,
+                  "INSERT INTO outbox(event_id, type, url, body, created_ms, next_ms) VALUES(?1, ?2, "
+                  "?3, ?4, ?5, ?5)");
     ins.bind(1, event_id).bind(2, type).bind(3, url).bind(4, body).bind(5, now_ms);
     if (!ins.run()) return false;
   }
@@ -284,9 +294,9 @@ Result<RecordResult> SqliteCaseStore::record(const MessageEvent& e) {
   std::optional<CaseSummary> latest;
   std::string chain_head;
   {
-    Stmt q(db_, (std::string("SELECT ") + kSummaryColumns +
-                 " FROM cases WHERE conversation_id = ?1 ORDER BY seq DESC LIMIT 1")
-                    .c_str());
+    Statement q(db_, (std::string("SELECT ") + kSummaryColumns +
+                      " FROM cases WHERE conversation_id = ?1 ORDER BY seq DESC LIMIT 1")
+                         .c_str());
     q.bind(1, e.conversation_id);
     const int rc = q.step();
     if (rc == SQLITE_ROW)
@@ -298,7 +308,7 @@ Result<RecordResult> SqliteCaseStore::record(const MessageEvent& e) {
   if (e.duplicate) {
     // A repeat joins nothing; it is answered with the case its first copy joined.
     if (latest) {
-      Stmt q(db_, "SELECT 1 FROM case_messages WHERE case_seq = ?1 AND message_id = ?2");
+      Statement q(db_, "SELECT 1 FROM case_messages WHERE case_seq = ?1 AND message_id = ?2");
       q.bind(1, latest->seq).bind(2, e.message.message_id);
       if (q.step() == SQLITE_ROW) out.case_id = latest->id;
       out.active = !is_closed(latest->status);
@@ -321,10 +331,10 @@ Result<RecordResult> SqliteCaseStore::record(const MessageEvent& e) {
     c.rules_version = e.rules_version;
     c.opened_ms = e.now_ms;
     chain_head = std::string(kChainGenesis);
-    Stmt ins(db_,
-             "INSERT INTO cases(id, conversation_id, status, level, risk, suspect_id, "
-             "rules_version, opened_ms, "
-             "updated_ms, chain_head) VALUES(?1, ?2, 'open', ?3, ?4, ?5, ?6, ?7, ?7, ?8)");
+    Statement ins(db_,
+                  "INSERT INTO cases(id, conversation_id, status, level, risk, suspect_id, "
+                  "rules_version, opened_ms, "
+                  "updated_ms, chain_head) VALUES(?1, ?2, 'open', ?3, ?4, ?5, ?6, ?7, ?7, ?8)");
     ins.bind(1, c.id).bind(2, c.conversation_id).bind(3, static_cast<int>(e.level)).bind(4, e.risk);
     ins.bind(5, e.suspect_id).bind(6, c.rules_version).bind(7, e.now_ms).bind(8, chain_head);
     if (!ins.run()) return sql_error(db_, "cases: open");
@@ -346,16 +356,16 @@ Result<RecordResult> SqliteCaseStore::record(const MessageEvent& e) {
       if (m.message_id != e.message.message_id) adds.push_back(&m);
   adds.push_back(&e.message);
   for (const CaseMessage* m : adds) {
-    Stmt has(db_, "SELECT 1 FROM case_messages WHERE case_seq = ?1 AND message_id = ?2");
+    Statement has(db_, "SELECT 1 FROM case_messages WHERE case_seq = ?1 AND message_id = ?2");
     has.bind(1, c.seq).bind(2, m->message_id);
     if (has.step() == SQLITE_ROW) continue;
     CaseMessage row = *m;
     row.seq = static_cast<int64_t>(c.message_count);
     row.hash = chain_link(chain_head, row);
-    Stmt ins(db_,
-             "INSERT INTO case_messages(case_seq, seq, message_id, sender_id, text, ts_ms, risk, "
-             "level, context, "
-             "stages, hits, hash) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
+    Statement ins(db_,
+                  "INSERT INTO case_messages(case_seq, seq, message_id, sender_id, text, ts_ms, risk, "
+                  "level, context, "
+                  "stages, hits, hash) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
     ins.bind(1, c.seq).bind(2, row.seq).bind(3, row.message_id).bind(4, row.sender_id).bind(5, row.text);
     ins.bind(6, row.ts_ms).bind(7, row.risk).bind(8, static_cast<int>(row.level)).bind(9, row.context ? 1 : 0);
     ins.bind(10, stages_text(row.stages)).bind(11, hits_text(row.hits)).bind(12, row.hash);
@@ -373,11 +383,11 @@ Result<RecordResult> SqliteCaseStore::record(const MessageEvent& e) {
   if (!e.suspect_id.empty()) c.suspect_id = e.suspect_id;
   c.updated_ms = e.now_ms;
   {
-    Stmt up(db_,
-            "UPDATE cases SET status = ?2, level = ?3, risk = ?4, suspect_id = ?5, updated_ms = "
-            "?6, closed_ms = ?7, "
-            "version = ?8, message_count = ?9, chain_head = ?10, stages = ?11, languages = ?12, "
-            "participants = CASE WHEN ?13 = '[]' THEN participants ELSE ?13 END WHERE seq = ?1");
+    Statement up(db_,
+                 "UPDATE cases SET status = ?2, level = ?3, risk = ?4, suspect_id = ?5, updated_ms = "
+                 "?6, closed_ms = ?7, "
+                 "version = ?8, message_count = ?9, chain_head = ?10, stages = ?11, languages = ?12, "
+                 "participants = CASE WHEN ?13 = '[]' THEN participants ELSE ?13 END WHERE seq = ?1");
     up.bind(1, c.seq).bind(2, to_string(c.status)).bind(3, static_cast<int>(c.level)).bind(4, c.risk);
     up.bind(5, c.suspect_id).bind(6, c.updated_ms).bind(7, c.closed_ms).bind(8, c.version);
     up.bind(9, static_cast<int64_t>(c.message_count)).bind(10, chain_head).bind(11, set_text(c.stages));
@@ -398,7 +408,7 @@ Result<std::optional<CaseRecord>> SqliteCaseStore::get(std::string_view case_id)
   std::lock_guard lock(mu_);
   CaseRecord r;
   {
-    Stmt q(db_, (std::string("SELECT ") + kSummaryColumns + " FROM cases WHERE id = ?1").c_str());
+    Statement q(db_, (std::string("SELECT ") + kSummaryColumns + " FROM cases WHERE id = ?1").c_str());
     q.bind(1, case_id);
     const int rc = q.step();
     if (rc == SQLITE_DONE) return std::optional<CaseRecord>();
@@ -408,48 +418,22 @@ Result<std::optional<CaseRecord>> SqliteCaseStore::get(std::string_view case_id)
     participants_from_text(participants, r.participants);
   }
   {
-    Stmt q(db_,
-           "SELECT seq, message_id, sender_id, text, ts_ms, risk, level, context, stages, hits, "
-           "hash FROM "
-           "case_messages WHERE case_seq = ?1 ORDER BY seq");
+    Statement q(db_,
+                "SELECT seq, message_id, sender_id, text, ts_ms, risk, level, context, stages, hits, "
+                "hash FROM "
+                "case_messages WHERE case_seq = ?1 ORDER BY seq");
     q.bind(1, r.summary.seq);
-    int rc;
-    while ((rc = q.step()) == SQLITE_ROW) {
-      CaseMessage m;
-      m.seq = q.i64(0);
-      m.message_id = q.text(1);
-      m.sender_id = q.text(2);
-      m.text = q.text(3);
-      m.ts_ms = q.i64(4);
-      m.risk = q.real(5);
-      m.level = static_cast<Level>(std::clamp<int64_t>(q.i64(6), 0, 3));
-      m.context = q.i64(7) != 0;
-      stages_from_text(q.text(8), m.stages);
-      hits_from_text(q.text(9), m.hits);
-      m.hash = q.text(10);
-      r.messages.push_back(std::move(m));
-    }
-    if (rc != SQLITE_DONE) return sql_error(db_, "cases: read messages");
+    if (!q.each_row([&](const Statement& row) { r.messages.push_back(read_case_message(row)); }))
+      return sql_error(db_, "cases: read messages");
   }
   {
-    Stmt q(db_,
-           "SELECT decision, reason, note, moderator, at_ms, from_status, to_status FROM decisions "
-           "WHERE case_seq = ?1 "
-           "ORDER BY seq");
+    Statement q(db_,
+                "SELECT decision, reason, note, moderator, at_ms, from_status, to_status FROM decisions "
+                "WHERE case_seq = ?1 "
+                "ORDER BY seq");
     q.bind(1, r.summary.seq);
-    int rc;
-    while ((rc = q.step()) == SQLITE_ROW) {
-      Decision d;
-      d.decision = q.text(0);
-      d.reason = q.text(1);
-      d.note = q.text(2);
-      d.moderator = q.text(3);
-      d.at_ms = q.i64(4);
-      parse_status(q.text(5), d.from);
-      parse_status(q.text(6), d.to);
-      r.decisions.push_back(std::move(d));
-    }
-    if (rc != SQLITE_DONE) return sql_error(db_, "cases: read decisions");
+    if (!q.each_row([&](const Statement& row) { r.decisions.push_back(read_decision(row)); }))
+      return sql_error(db_, "cases: read decisions");
   }
   return std::optional<CaseRecord>(std::move(r));
 }
@@ -500,7 +484,7 @@ Where query_where(const CaseQuery& q, bool with_status) {
   return w;
 }
 
-int bind_where(Stmt& s, const Where& w) {
+int bind_where(Statement& s, const Where& w) {
   int i = 1;
   for (const std::string& t : w.texts) s.bind(i++, t);
   for (int64_t v : w.ints) s.bind(i++, v);
@@ -554,7 +538,7 @@ Result<CasePage> SqliteCaseStore::list(const CaseQuery& query) {
            std::to_string(w.texts.size() + w.ints.size() + 2) + "))";
   sql += std::string(" ORDER BY ") + col + " " + dir + ", seq " + dir + " LIMIT " + std::to_string(limit + 1);
   {
-    Stmt q(db_, sql.c_str());
+    Statement q(db_, sql.c_str());
     if (!q.ok()) return sql_error(db_, "cases: list");
     int i = bind_where(q, w);
     if (!query.cursor.empty()) {
@@ -564,25 +548,23 @@ Result<CasePage> SqliteCaseStore::list(const CaseQuery& query) {
         q.bind(i, static_cast<int64_t>(cursor_value));
       q.bind(i + 1, cursor_seq);
     }
-    int rc;
-    while ((rc = q.step()) == SQLITE_ROW) page.cases.push_back(read_summary(q));
-    if (rc != SQLITE_DONE) return sql_error(db_, "cases: list");
+    if (!q.each_row([&](const Statement& row) { page.cases.push_back(read_summary(row)); }))
+      return sql_error(db_, "cases: list");
   }
   if (page.cases.size() > limit) {
     page.cases.resize(limit);
     page.next_cursor = make_cursor(page.cases.back(), query.sort);
   }
   Where cw = query_where(query, false);
-  Stmt q(db_, ("SELECT status, COUNT(*) FROM cases" + cw.sql + " GROUP BY status").c_str());
+  Statement q(db_, ("SELECT status, COUNT(*) FROM cases" + cw.sql + " GROUP BY status").c_str());
   if (!q.ok()) return sql_error(db_, "cases: count");
   bind_where(q, cw);
   for (CaseStatus s : kAllStatuses) page.counts.emplace_back(s, 0);
-  int rc;
-  while ((rc = q.step()) == SQLITE_ROW) {
+  const bool counted = q.each_row([&](const Statement& row) {
     CaseStatus s;
-    if (parse_status(q.text(0), s)) page.counts[static_cast<size_t>(s)].second = static_cast<uint64_t>(q.i64(1));
-  }
-  if (rc != SQLITE_DONE) return sql_error(db_, "cases: count");
+    if (parse_status(row.text(0), s)) page.counts[static_cast<size_t>(s)].second = static_cast<uint64_t>(row.i64(1));
+  });
+  if (!counted) return sql_error(db_, "cases: count");
   return page;
 }
 
@@ -590,7 +572,7 @@ namespace {
 
 // The summary of case `id` read inside a transaction, or case.not_found.
 Result<CaseSummary> read_case(sqlite3* db, std::string_view id) {
-  Stmt q(db, (std::string("SELECT ") + kSummaryColumns + " FROM cases WHERE id = ?1").c_str());
+  Statement q(db, (std::string("SELECT ") + kSummaryColumns + " FROM cases WHERE id = ?1").c_str());
   q.bind(1, id);
   const int rc = q.step();
   if (rc == SQLITE_ROW) return read_summary(q);
@@ -599,9 +581,9 @@ Result<CaseSummary> read_case(sqlite3* db, std::string_view id) {
 }
 
 bool insert_audit(sqlite3* db, const AuditEntry& e) {
-  Stmt ins(db,
-           "INSERT INTO audit(at_ms, actor, action, case_id, conversation_id, detail) VALUES(?1, "
-           "?2, ?3, ?4, ?5, ?6)");
+  Statement ins(db,
+                "INSERT INTO audit(at_ms, actor, action, case_id, conversation_id, detail) VALUES(?1, "
+                "?2, ?3, ?4, ?5, ?6)");
   ins.bind(1, e.at_ms).bind(2, e.actor).bind(3, e.action).bind(4, e.case_id).bind(5, e.conversation_id);
   ins.bind(6, e.detail.empty() ? std::string("{}") : e.detail);
   return ins.run();
@@ -634,7 +616,7 @@ Result<CaseSummary> SqliteCaseStore::assign(std::string_view case_id, const Assi
   if (c.status == CaseStatus::kOpen) c.status = CaseStatus::kInReview;
   c.version += 1;
   c.updated_ms = r.now_ms;
-  Stmt up(db_, "UPDATE cases SET assignee = ?2, status = ?3, version = ?4, updated_ms = ?5 WHERE seq = ?1");
+  Statement up(db_, "UPDATE cases SET assignee = ?2, status = ?3, version = ?4, updated_ms = ?5 WHERE seq = ?1");
   up.bind(1, c.seq).bind(2, c.assignee).bind(3, to_string(c.status)).bind(4, c.version).bind(5, c.updated_ms);
   if (!up.run()) return sql_error(db_, "cases: assign");
   AuditEntry a;
@@ -660,7 +642,7 @@ Result<CaseSummary> SqliteCaseStore::decide(std::string_view case_id, const Deci
   const std::optional<CaseStatus> to = decision_target(c.status, r.decision.decision);
   if (!to) {
     std::string who;
-    Stmt q(db_, "SELECT moderator FROM decisions WHERE case_seq = ?1 ORDER BY seq DESC LIMIT 1");
+    Statement q(db_, "SELECT moderator FROM decisions WHERE case_seq = ?1 ORDER BY seq DESC LIMIT 1");
     q.bind(1, c.seq);
     if (q.step() == SQLITE_ROW) who = " by " + q.text(0);
     return Error("case.conflict", std::string("the case is already ") + to_string(c.status) + who + "; the decision '" +
@@ -675,17 +657,17 @@ Result<CaseSummary> SqliteCaseStore::decide(std::string_view case_id, const Deci
   c.version += 1;
   c.updated_ms = d.at_ms;
   {
-    Stmt up(db_,
-            "UPDATE cases SET status = ?2, closed_ms = ?3, version = ?4, updated_ms = ?5 WHERE seq "
-            "= ?1");
+    Statement up(db_,
+                 "UPDATE cases SET status = ?2, closed_ms = ?3, version = ?4, updated_ms = ?5 WHERE seq "
+                 "= ?1");
     up.bind(1, c.seq).bind(2, to_string(c.status)).bind(3, c.closed_ms).bind(4, c.version).bind(5, c.updated_ms);
     if (!up.run()) return sql_error(db_, "cases: decide");
   }
   {
-    Stmt ins(db_,
-             "INSERT INTO decisions(case_seq, decision, reason, note, moderator, at_ms, "
-             "from_status, to_status) "
-             "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+    Statement ins(db_,
+                  "INSERT INTO decisions(case_seq, decision, reason, note, moderator, at_ms, "
+                  "from_status, to_status) "
+                  "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
     ins.bind(1, c.seq).bind(2, d.decision).bind(3, d.reason).bind(4, d.note).bind(5, d.moderator).bind(6, d.at_ms);
     ins.bind(7, to_string(d.from)).bind(8, to_string(d.to));
     if (!ins.run()) return sql_error(db_, "cases: decide");
@@ -708,20 +690,18 @@ Result<CaseSummary> SqliteCaseStore::decide(std::string_view case_id, const Deci
 Result<std::vector<std::string>> SqliteCaseStore::active_conversations() {
   std::lock_guard lock(mu_);
   std::vector<std::string> out;
-  Stmt q(db_,
-         "SELECT DISTINCT conversation_id FROM cases WHERE status IN ('open', 'in_review', "
-         "'escalated')");
-  int rc;
-  while ((rc = q.step()) == SQLITE_ROW) out.push_back(q.text(0));
-  if (rc != SQLITE_DONE) return sql_error(db_, "cases: read");
+  Statement q(db_,
+              "SELECT DISTINCT conversation_id FROM cases WHERE status IN ('open', 'in_review', "
+              "'escalated')");
+  if (!q.each_row([&](const Statement& row) { out.push_back(row.text(0)); })) return sql_error(db_, "cases: read");
   return out;
 }
 
 Result<bool> SqliteCaseStore::has_active_case(std::string_view conversation_id) {
   std::lock_guard lock(mu_);
-  Stmt q(db_,
-         "SELECT 1 FROM cases WHERE conversation_id = ?1 AND status IN ('open', 'in_review', "
-         "'escalated') LIMIT 1");
+  Statement q(db_,
+              "SELECT 1 FROM cases WHERE conversation_id = ?1 AND status IN ('open', 'in_review', "
+              "'escalated') LIMIT 1");
   q.bind(1, conversation_id);
   const int rc = q.step();
   if (rc != SQLITE_ROW && rc != SQLITE_DONE) return sql_error(db_, "cases: read");
@@ -735,23 +715,22 @@ Result<EraseResult> SqliteCaseStore::erase_conversation(std::string_view convers
   EraseResult out;
   std::vector<int64_t> doomed;
   {
-    Stmt q(db_, "SELECT seq, id, status FROM cases WHERE conversation_id = ?1 ORDER BY seq");
+    Statement q(db_, "SELECT seq, id, status FROM cases WHERE conversation_id = ?1 ORDER BY seq");
     q.bind(1, conversation_id);
-    int rc;
-    while ((rc = q.step()) == SQLITE_ROW) {
+    const bool read = q.each_row([&](const Statement& row) {
       CaseStatus s = CaseStatus::kOpen;
-      parse_status(q.text(2), s);
+      parse_status(row.text(2), s);
       if (closed_cases && is_closed(s)) {
-        doomed.push_back(q.i64(0));
-        out.deleted.push_back(q.text(1));
+        doomed.push_back(row.i64(0));
+        out.deleted.push_back(row.text(1));
       } else {
-        out.kept.push_back(q.text(1));
+        out.kept.push_back(row.text(1));
       }
-    }
-    if (rc != SQLITE_DONE) return sql_error(db_, "cases: read");
+    });
+    if (!read) return sql_error(db_, "cases: read");
   }
   for (int64_t seq : doomed) {
-    Stmt del(db_, "DELETE FROM cases WHERE seq = ?1");
+    Statement del(db_, "DELETE FROM cases WHERE seq = ?1");
     del.bind(1, seq);
     if (!del.run()) return sql_error(db_, "cases: erase");
   }
@@ -765,22 +744,21 @@ Result<std::vector<CaseSummary>> SqliteCaseStore::purge(int64_t closed_before_ms
   if (!tx.began()) return sql_error(db_, "cases: begin");
   std::vector<CaseSummary> out;
   {
-    Stmt q(db_, (std::string("SELECT ") + kSummaryColumns +
-                 " FROM cases WHERE status IN ('confirmed', 'dismissed') AND closed_ms > 0 AND "
-                 "closed_ms < ?1 ORDER BY "
-                 "closed_ms")
-                    .c_str());
+    Statement q(db_, (std::string("SELECT ") + kSummaryColumns +
+                      " FROM cases WHERE status IN ('confirmed', 'dismissed') AND closed_ms > 0 AND "
+                      "closed_ms < ?1 ORDER BY "
+                      "closed_ms")
+                         .c_str());
     q.bind(1, closed_before_ms);
-    int rc;
-    while ((rc = q.step()) == SQLITE_ROW) out.push_back(read_summary(q));
-    if (rc != SQLITE_DONE) return sql_error(db_, "cases: read");
+    if (!q.each_row([&](const Statement& row) { out.push_back(read_summary(row)); }))
+      return sql_error(db_, "cases: read");
   }
   if (dry_run) return out;
   const int64_t now =
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
           .count();
   for (const CaseSummary& c : out) {
-    Stmt del(db_, "DELETE FROM cases WHERE seq = ?1");
+    Statement del(db_, "DELETE FROM cases WHERE seq = ?1");
     del.bind(1, c.seq);
     if (!del.run()) return sql_error(db_, "cases: purge");
     AuditEntry a;
@@ -794,7 +772,7 @@ Result<std::vector<CaseSummary>> SqliteCaseStore::purge(int64_t closed_before_ms
   }
   {
     // Delivered webhook events older than the retention go too (they hold case facts).
-    Stmt del(db_, "DELETE FROM outbox WHERE state != 'pending' AND created_ms < ?1");
+    Statement del(db_, "DELETE FROM outbox WHERE state != 'pending' AND created_ms < ?1");
     del.bind(1, closed_before_ms);
     if (!del.run()) return sql_error(db_, "cases: purge");
   }
@@ -815,54 +793,33 @@ Result<std::vector<AuditEntry>> SqliteCaseStore::audit_log(const AuditQuery& q) 
       "?1 "
       "AND (?2 = '' OR case_id = ?2) AND (?3 = '' OR actor = ?3) AND (?4 = '' OR action = ?4) "
       "ORDER BY seq LIMIT ?5";
-  Stmt s(db_, sql.c_str());
+  Statement s(db_, sql.c_str());
   s.bind(1, q.after_seq).bind(2, q.case_id).bind(3, q.actor).bind(4, q.action);
   s.bind(5, static_cast<int64_t>(std::clamp<size_t>(q.limit, 1, 1000)));
   std::vector<AuditEntry> out;
-  int rc;
-  while ((rc = s.step()) == SQLITE_ROW) {
-    AuditEntry e;
-    e.seq = s.i64(0);
-    e.at_ms = s.i64(1);
-    e.actor = s.text(2);
-    e.action = s.text(3);
-    e.case_id = s.text(4);
-    e.conversation_id = s.text(5);
-    e.detail = s.text(6);
-    out.push_back(std::move(e));
-  }
-  if (rc != SQLITE_DONE) return sql_error(db_, "cases: audit");
+  if (!s.each_row([&](const Statement& row) { out.push_back(read_audit_entry(row)); }))
+    return sql_error(db_, "cases: audit");
   return out;
 }
 
 Result<std::vector<OutboxItem>> SqliteCaseStore::due_webhooks(int64_t now_ms, size_t limit) {
   std::lock_guard lock(mu_);
-  Stmt q(db_,
-         "SELECT seq, event_id, type, url, body, attempts FROM outbox WHERE state = 'pending' AND "
-         "next_ms <= ?1 "
-         "ORDER BY seq LIMIT ?2");
+  Statement q(db_,
+              "SELECT seq, event_id, type, url, body, attempts FROM outbox WHERE state = 'pending' AND "
+              "next_ms <= ?1 "
+              "ORDER BY seq LIMIT ?2");
   q.bind(1, now_ms).bind(2, static_cast<int64_t>(limit));
   std::vector<OutboxItem> out;
-  int rc;
-  while ((rc = q.step()) == SQLITE_ROW) {
-    OutboxItem o;
-    o.seq = q.i64(0);
-    o.event_id = q.text(1);
-    o.type = q.text(2);
-    o.url = q.text(3);
-    o.body = q.text(4);
-    o.attempts = static_cast<int>(q.i64(5));
-    out.push_back(std::move(o));
-  }
-  if (rc != SQLITE_DONE) return sql_error(db_, "cases: outbox");
+  if (!q.each_row([&](const Statement& row) { out.push_back(read_outbox_item(row)); }))
+    return sql_error(db_, "cases: outbox");
   return out;
 }
 
 Status<> SqliteCaseStore::webhook_delivered(int64_t seq, int64_t now_ms) {
   std::lock_guard lock(mu_);
-  Stmt up(db_,
-          "UPDATE outbox SET state = 'delivered', attempts = attempts + 1, delivered_ms = ?2 WHERE "
-          "seq = ?1");
+  Statement up(db_,
+               "UPDATE outbox SET state = 'delivered', attempts = attempts + 1, delivered_ms = ?2 WHERE "
+               "seq = ?1");
   up.bind(1, seq).bind(2, now_ms);
   if (!up.run()) return sql_error(db_, "cases: outbox");
   return {};
@@ -870,9 +827,9 @@ Status<> SqliteCaseStore::webhook_delivered(int64_t seq, int64_t now_ms) {
 
 Status<> SqliteCaseStore::webhook_failed(int64_t seq, int64_t next_ms, std::string_view error, bool give_up) {
   std::lock_guard lock(mu_);
-  Stmt up(db_,
-          "UPDATE outbox SET attempts = attempts + 1, next_ms = ?2, last_error = ?3, state = ?4 "
-          "WHERE seq = ?1");
+  Statement up(db_,
+               "UPDATE outbox SET attempts = attempts + 1, next_ms = ?2, last_error = ?3, state = ?4 "
+               "WHERE seq = ?1");
   up.bind(1, seq).bind(2, next_ms).bind(3, error).bind(4, give_up ? "failed" : "pending");
   if (!up.run()) return sql_error(db_, "cases: outbox");
   return {};
@@ -881,25 +838,24 @@ Status<> SqliteCaseStore::webhook_failed(int64_t seq, int64_t next_ms, std::stri
 Result<OutboxCounts> SqliteCaseStore::outbox_counts() {
   std::lock_guard lock(mu_);
   OutboxCounts c;
-  Stmt q(db_, "SELECT state, COUNT(*) FROM outbox GROUP BY state");
-  int rc;
-  while ((rc = q.step()) == SQLITE_ROW) {
-    const std::string s = q.text(0);
-    const auto n = static_cast<uint64_t>(q.i64(1));
+  Statement q(db_, "SELECT state, COUNT(*) FROM outbox GROUP BY state");
+  const bool counted = q.each_row([&](const Statement& row) {
+    const std::string s = row.text(0);
+    const auto n = static_cast<uint64_t>(row.i64(1));
     if (s == "pending")
       c.pending = n;
     else if (s == "delivered")
       c.delivered = n;
     else if (s == "failed")
       c.failed = n;
-  }
-  if (rc != SQLITE_DONE) return sql_error(db_, "cases: outbox");
+  });
+  if (!counted) return sql_error(db_, "cases: outbox");
   return c;
 }
 
 Result<std::optional<int64_t>> SqliteCaseStore::next_webhook_ms() {
   std::lock_guard lock(mu_);
-  Stmt q(db_, "SELECT MIN(next_ms) FROM outbox WHERE state = 'pending'");
+  Statement q(db_, "SELECT MIN(next_ms) FROM outbox WHERE state = 'pending'");
   if (q.step() != SQLITE_ROW) return sql_error(db_, "cases: outbox");
   if (q.is_null(0)) return std::optional<int64_t>();
   return std::optional<int64_t>(q.i64(0));

@@ -10,6 +10,7 @@
 #include <fstream>
 
 #include "tests/server/case_test_support.h"
+#include "tests/server/serve_process.h"
 #include "tests/server/webhook_receiver.h"
 
 using namespace vigil::server;
@@ -103,36 +104,6 @@ TEST_CASE("a failing receiver gets the same event again, with backoff, until it 
       [&] { return c.get("/metrics").body.find("vigil_webhook_outbox{state=\"delivered\"} 1") != std::string::npos; }));
 }
 
-namespace {
-
-// `vigil serve` as a child process; returns its pid and port.
-std::pair<pid_t, uint16_t> spawn_server(const std::filesystem::path& config) {
-  const std::string binary = std::string(VIGIL_BINARY_DIR) + "/vigil";
-  int out[2];
-  REQUIRE(pipe(out) == 0);
-  pid_t pid = fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    dup2(out[1], STDOUT_FILENO);
-    close(out[0]);
-    close(out[1]);
-    const std::string cfg = config.string();
-    execl(binary.c_str(), "vigil", "serve", "--config", cfg.c_str(), static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  close(out[1]);
-  FILE* f = fdopen(out[0], "r");
-  char line[512] = {0};
-  REQUIRE(fgets(line, sizeof line, f) != nullptr);
-  fclose(f);
-  const std::string first(line);
-  const size_t colon = first.find("127.0.0.1:");
-  REQUIRE(colon != std::string::npos);
-  return {pid, static_cast<uint16_t>(std::stoi(first.substr(colon + 10)))};
-}
-
-}  // namespace
-
 TEST_CASE(
     "kill -9 right after a verdict with a case_id: the case is whole and its webhooks arrive once "
     "after restart",
@@ -155,32 +126,32 @@ TEST_CASE(
                         << "  initial_backoff: 20ms\n"
                         << "  max_backoff: 100ms\n";
 
-  auto [pid, port] = spawn_server(config);
+  ServeProcess first(std::vector<std::string>{"--config", config.string()});
+  REQUIRE(first.port() != 0);
   std::string case_id;
   std::vector<std::string> sent;
   {
-    HttpClient c(port);
+    HttpClient c(first.port());
     for (const json& m : grooming("c-crash")) {
       Reply r = c.post("/v1/messages", m.dump(), kIngest);
       REQUIRE(r.status == 200);
       sent.push_back(m["message_id"]);
       if (r.json().contains("case_id")) {
         case_id = r.json()["case_id"];
-        REQUIRE(kill(pid, SIGKILL) == 0);  // right after the verdict that named the case
+        first.kill9();  // right after the verdict that named the case
         break;
       }
     }
   }
-  int status = 0;
-  REQUIRE(waitpid(pid, &status, 0) == pid);
-  REQUIRE(WIFSIGNALED(status));
+  REQUIRE(first.exit_code() == -1);  // killed by the signal
   REQUIRE(!case_id.empty());
   for (const auto& e : receiver.events()) CHECK(e.answered == 503);
 
   receiver.set_failing(false);
-  auto [pid2, port2] = spawn_server(config);
+  ServeProcess second(std::vector<std::string>{"--config", config.string()});
+  REQUIRE(second.port() != 0);
   {
-    HttpClient c(port2);
+    HttpClient c(second.port());
     Reply k = c.get("/v1/cases/" + case_id, kAlice);
     REQUIRE(k.status == 200);
     const json kase = k.json();
@@ -200,7 +171,5 @@ TEST_CASE(
       CHECK(json::parse(e.body)["case"]["id"] == case_id);
     }
   }
-  REQUIRE(kill(pid2, SIGTERM) == 0);
-  REQUIRE(waitpid(pid2, &status, 0) == pid2);
-  CHECK(WIFEXITED(status));
+  CHECK(second.stop() == 0);
 }

@@ -23,6 +23,7 @@
 #include <thread>
 #include <vector>
 
+#include "tests/server/serve_process.h"
 #include "tests/server/server_test_support.h"
 
 using namespace vigil::server::test;
@@ -37,50 +38,11 @@ constexpr const char* kTexts[] = {"hey how was school today",  "are your parents
                                   "dont tell anyone about us", "did you finish the homework",
                                   "add me on another app",     "lol that game was wild"};
 
-// `vigil serve` as a child process; killed with SIGKILL by kill9().
-class ServeProcess {
- public:
-  ServeProcess(const std::filesystem::path& rules, const std::filesystem::path& data,
-               const std::filesystem::path& config) {
-    int out[2];
-    REQUIRE(::pipe(out) == 0);
-    pid_ = ::fork();
-    REQUIRE(pid_ >= 0);
-    if (pid_ == 0) {
-      ::dup2(out[1], STDOUT_FILENO);
-      ::close(out[0]);
-      ::close(out[1]);
-      const std::string binary = std::string(VIGIL_BINARY_DIR) + "/vigil";
-      ::execl(binary.c_str(), "vigil", "serve", "--listen", "127.0.0.1:0", "--rules", rules.c_str(), "--data-dir",
-              data.c_str(), "--threads", "2", "--config", config.c_str(), static_cast<char*>(nullptr));
-      ::_exit(127);
-    }
-    ::close(out[1]);
-    out_ = ::fdopen(out[0], "r");
-    char line[512] = {0};
-    REQUIRE(std::fgets(line, sizeof line, out_) != nullptr);
-    const std::string first(line);
-    const size_t at = first.find("127.0.0.1:");
-    REQUIRE(at != std::string::npos);
-    port_ = static_cast<uint16_t>(std::stoi(first.substr(at + 10)));
-  }
-  ~ServeProcess() {
-    if (pid_ > 0) kill9();
-    if (out_) std::fclose(out_);
-  }
-  uint16_t port() const { return port_; }
-  void kill9() {
-    ::kill(pid_, SIGKILL);
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-    pid_ = -1;
-  }
-
- private:
-  pid_t pid_ = -1;
-  FILE* out_ = nullptr;
-  uint16_t port_ = 0;
-};
+// The arguments of each `vigil serve` this test starts (and kills with kill -9).
+std::vector<std::string> serve_args(const std::filesystem::path& rules, const std::filesystem::path& data,
+                                    const std::filesystem::path& config) {
+  return {"--rules", rules.string(), "--data-dir", data.string(), "--threads", "2", "--config", config.string()};
+}
 
 // What the clients know of one conversation: the count the server had at the last
 // restart, and when each verdict since then arrived (ms since the test's epoch).
@@ -211,7 +173,8 @@ TEST_CASE(
     const int64_t bound_ms = last ? 2000 : 500;  // 2 x flush_interval
     // Long enough for acknowledgements older than the bound, at a random moment.
     const int64_t load_ms = last ? 3000 + static_cast<int64_t>(rng() % 2000) : 800 + static_cast<int64_t>(rng() % 1500);
-    ServeProcess server(rules.path(), data.path(), last ? standard : fast);
+    ServeProcess server(serve_args(rules.path(), data.path(), last ? standard : fast));
+    REQUIRE(server.port() != 0);
     const Clock::time_point epoch = Clock::now();
     std::atomic<bool> stop{false};
     std::vector<std::thread> clients;
@@ -223,9 +186,11 @@ TEST_CASE(
     stop = true;
     for (auto& t : clients) t.join();
     for (const Expected& e : expected) acked += e.acked_ms.size();
-    ServeProcess again(rules.path(), data.path(), standard);
+    ServeProcess again(serve_args(rules.path(), data.path(), standard));
+    REQUIRE(again.port() != 0);
     const size_t lost_before = lost;
     checked += check_and_rebase(again.port(), expected, kill_ms, bound_ms, lost, first_loss);
+    again.kill9();
     std::fprintf(stderr, "round %d: killed after %lld ms, bound %lld ms, %zu lost; %s\n", round,
                  static_cast<long long>(kill_ms), static_cast<long long>(bound_ms), lost - lost_before,
                  lost > lost_before ? first_loss.c_str() : "");

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "server/routes/health_routes.h"
+#include "tests/server/serve_process.h"
 #include "tests/server/server_test_support.h"
 
 using namespace vigil::server;
@@ -124,40 +125,14 @@ TEST_CASE("vigil serve prints its port, serves, and exits 0 on SIGTERM", "[serve
   TempDir rules;
   write_test_rules(rules.path());
   TempDir data;
-  const std::string binary = std::string(VIGIL_BINARY_DIR) + "/vigil";
-  int out[2];
-  REQUIRE(pipe(out) == 0);
-  pid_t pid = fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    dup2(out[1], STDOUT_FILENO);
-    close(out[0]);
-    close(out[1]);
-    const std::string rules_dir = rules.path().string(), data_dir = data.path().string();
-    execl(binary.c_str(), "vigil", "serve", "--listen", "127.0.0.1:0", "--rules", rules_dir.c_str(), "--data-dir",
-          data_dir.c_str(), "--threads", "2", static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  close(out[1]);
-  FILE* f = fdopen(out[0], "r");
-  char line[512] = {0};
-  REQUIRE(fgets(line, sizeof line, f) != nullptr);
-  const std::string first(line);
-  const size_t colon = first.find("127.0.0.1:");
-  REQUIRE(colon != std::string::npos);
-  const uint16_t port = static_cast<uint16_t>(std::stoi(first.substr(colon + 10)));
-  CHECK(port != 0);
+  ServeProcess server({"--rules", rules.path().string(), "--data-dir", data.path().string(), "--threads", "2"});
+  CHECK(server.port() != 0);
   {
-    HttpClient c(port);
+    HttpClient c(server.port());
     CHECK(c.get("/readyz").status == 200);
     CHECK(c.post("/v1/messages", message("c", "1", "u", "dont tell your parents").dump()).status == 200);
   }
-  REQUIRE(kill(pid, SIGTERM) == 0);
-  int status = 0;
-  REQUIRE(waitpid(pid, &status, 0) == pid);
-  fclose(f);
-  REQUIRE(WIFEXITED(status));
-  CHECK(WEXITSTATUS(status) == 0);
+  CHECK(server.stop() == 0);
 }
 
 TEST_CASE("vigil serve --check-config exits 0 for a good config and 1 naming the bad line",
