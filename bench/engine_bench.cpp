@@ -5,17 +5,27 @@
 // two-party conversations of 50 short messages each (1M messages, EN and ZH mixed,
 // about 35 bytes), 3% of messages carrying a rule's own example phrase.
 //
+// BM_Replay is `vigil replay`'s loop (cli/replay_command.cpp) on the same messages
+// written as JSONL: read a line with MessageStream, process it, append the verdict's JSON
+// to the output buffer; its ratio to BM_EngineProcess is the cost of the JSON around
+// the engine.
+//
 // Rules: $VIGIL_BENCH_RULES, else ./rules of the source tree. Run and record as
-// BENCHMARKS.md ("Engine") says.
+// BENCHMARKS.md ("Engine", "Replay") says.
 #include <benchmark/benchmark.h>
 #include <malloc.h>
 
 #include <cstdlib>
 #include <iostream>
 #include <random>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
 
 #include "plugin/engine/conversation_table.h"
 #include "plugin/engine/engine.h"
+#include "plugin/engine/message_json.h"
+#include "plugin/engine/message_stream.h"
 #include "plugin/normalize/normalizer.h"
 #include "plugin/rules/matcher.h"
 #include "plugin/rules/rule_set_impl.h"
@@ -147,6 +157,64 @@ void BM_EngineProcessNoContext(benchmark::State& state) {
   run_process(state, *engine);
 }
 
+// `vigil replay` on one thread, per message: the JSONL line read and validated by the
+// sidecar's reader (MessageStream), Engine::process on a fresh engine, the verdict
+// written by append_verdict_json into a buffer emptied every 64 KiB (the command writes
+// it to stdout there). The corpus's messages in the same order as BM_EngineProcess, as
+// one JSONL text read round and round (the synthetic ts keeps growing).
+void BM_Replay(benchmark::State& state) {
+  static const std::string jsonl = [] {
+    std::string out;
+    for (const vigil::Message& m : corpus().messages) {
+      out += nlohmann::json{{"conversation_id", m.conversation_id},
+                            {"message_id", m.message_id},
+                            {"sender_id", m.sender_id},
+                            {"text", m.text}}
+                 .dump();
+      out += '\n';
+    }
+    return out;
+  }();
+  static std::unique_ptr<vigil::Engine> engine = [] {
+    vigil::EngineOptions opt;
+    opt.rules_dir = corpus().rules_dir;
+    return std::move(vigil::Engine::create(opt)).value();
+  }();
+  std::istringstream in(jsonl);
+  vigil::MessageStream stream;
+  stream.open(in, "bench");
+  vigil::Message m;
+  std::string out;
+  size_t flagged = 0, bad = 0;
+  for (auto _ : state) {
+    auto r = stream.next(m);
+    if (r == vigil::MessageStream::kEnd) {
+      in.clear();
+      in.seekg(0);
+      r = stream.next(m);
+    }
+    if (r != vigil::MessageStream::kOk) {
+      ++bad;
+      continue;
+    }
+    auto v = engine->process(m);
+    if (!v) {
+      ++bad;
+      continue;
+    }
+    flagged += v->level >= vigil::Level::kReview;
+    vigil::append_verdict_json(*v, out);
+    out += '\n';
+    if (out.size() >= size_t{1} << 16) {
+      benchmark::DoNotOptimize(out.data());
+      out.clear();
+    }
+  }
+  if (bad) state.SkipWithError("a line was refused");
+  benchmark::DoNotOptimize(flagged);
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
+}
+
 int on_match(unsigned int, unsigned long long, unsigned long long, unsigned int, void* ctx) {
   ++*static_cast<size_t*>(ctx);
   return 0;
@@ -221,6 +289,7 @@ BENCHMARK(BM_NormalizeMatchOnly);
 BENCHMARK(BM_EngineProcess)->Threads(1)->UseRealTime();
 BENCHMARK(BM_EngineProcess)->Threads(2)->UseRealTime();
 BENCHMARK(BM_EngineProcessNoContext)->Threads(1)->UseRealTime();
+BENCHMARK(BM_Replay)->Threads(1)->UseRealTime();
 
 int main(int argc, char** argv) {
   benchmark::Initialize(&argc, argv);

@@ -41,29 +41,43 @@ int run_replay(const ReplayArgs& a) {
   size_t bad = 0;
   Message m;
   Explanation ex;
+  // Verdicts are written by the sidecar's streaming writer into one buffer, flushed in
+  // blocks: no tree and no stream call per message (BENCHMARKS.md, "replay").
   std::string out;
+  constexpr size_t kFlushBytes = 1 << 16;
+  auto flush = [&out] {
+    std::cout.write(out.data(), static_cast<std::streamsize>(out.size()));
+    out.clear();
+  };
   while (true) {
     const auto r = in.next(m);
     if (r == MessageStream::kEnd) break;
     if (r == MessageStream::kBad) {
       ++bad;
+      flush();  // keep stdout and stderr in input order for a reader of both
       std::cerr << in.error_text() << "\n";
       continue;
     }
-    ex = Explanation{};
+    if (a.explain) ex = Explanation{};
     auto v = (*engine)->process(m, a.explain ? &ex : nullptr);
     if (!v) {
       ++bad;
+      flush();
       Error e = v.error();
       std::cerr << std::move(e).at(a.input, static_cast<int>(in.line())).to_text() << "\n";
       continue;
     }
-    nlohmann::json j = verdict_to_json(*v);
-    if (a.explain && !v->duplicate) j["explain"] = explanation_to_json(ex);
-    out = dump_json(j);
+    if (a.explain) {
+      nlohmann::json j = verdict_to_json(*v);
+      if (!v->duplicate) j["explain"] = explanation_to_json(ex);
+      out += dump_json(j);
+    } else {
+      append_verdict_json(*v, out);
+    }
     out.push_back('\n');
-    std::cout << out;
+    if (out.size() >= kFlushBytes) flush();
   }
+  flush();
   std::cout.flush();
   if (bad) {
     std::cerr << bad << " line(s) skipped\n";

@@ -5,44 +5,9 @@
 #include <cmath>
 
 #include "plugin/common/json_text.h"
+#include "plugin/common/utf8.h"
 
 namespace vigil::message_fields {
-
-// The length of the strict UTF-8 sequence at p (no overlongs, no surrogates, nothing
-// past U+10FFFF), 0 when it is not one. Kept here rather than borrowed from the
-// normaliser: the API rejects what the normaliser would repair.
-int utf8_sequence(const unsigned char* p, const unsigned char* end) {
-  unsigned c = *p;
-  if (c < 0x80) return 1;
-  int n;
-  unsigned min;
-  if ((c & 0xE0) == 0xC0)
-    n = 1, min = 0x80, c &= 0x1F;
-  else if ((c & 0xF0) == 0xE0)
-    n = 2, min = 0x800, c &= 0x0F;
-  else if ((c & 0xF8) == 0xF0)
-    n = 3, min = 0x10000, c &= 0x07;
-  else
-    return 0;
-  if (end - p <= n) return 0;
-  for (int i = 1; i <= n; ++i) {
-    if ((p[i] & 0xC0) != 0x80) return 0;
-    c = (c << 6) | (p[i] & 0x3F);
-  }
-  if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF)) return 0;
-  return n + 1;
-}
-
-bool valid_utf8(std::string_view s) {
-  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
-  const auto* end = p + s.size();
-  while (p < end) {
-    const int n = utf8_sequence(p, end);
-    if (n == 0) return false;
-    p += n;
-  }
-  return true;
-}
 
 Error field_error(const char* code, std::string message, std::string field) {
   return Error(code, std::move(message)).for_field(std::move(field));

@@ -1,10 +1,9 @@
-// Internal to the JSON readers and writers of message_json.h (message_json.cpp,
+// Internal to the JSON reader and writers of message_json.h (message_json.cpp,
 // message_sax_reader.cpp, verdict_writer.cpp); nothing else should include it.
 //
-// The checks take plain values so the tree reader (message_from_json) and the streaming
-// reader (message_from_json_text, messages_from_json_text) share every rule and every
-// error text; both writers share the rounding and the UTF-8 scan. All functions are
-// pure apart from their out-parameters and safe to call from any thread.
+// The reader's checks on plain values, one function per field rule with its error text;
+// both writers share the rounding. All functions are pure apart from their
+// out-parameters and safe to call from any thread.
 #pragma once
 
 #include <cstddef>
@@ -17,11 +16,6 @@
 #include "plugin/engine/message_json.h"
 
 namespace vigil::message_fields {
-
-// The length of the strict UTF-8 sequence at p (no overlongs, no surrogates, nothing
-// past U+10FFFF), 0 when it is not one. `p < end`.
-int utf8_sequence(const unsigned char* p, const unsigned char* end);
-bool valid_utf8(std::string_view s);
 
 // An Error with `code` and `message` naming `field`.
 Error field_error(const char* code, std::string message, std::string field);

@@ -23,56 +23,6 @@ int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
   return era * 146097 + static_cast<int64_t>(doe) - 719468;
 }
 
-// --- The tree reader -----------------------------------------------------------------
-
-Status<> read_string(const json& v, const std::string& field, size_t max_bytes, std::string& out) {
-  if (!v.is_string()) return not_a_string(field);
-  return check_string(v.get_ref<const std::string&>(), field, max_bytes, StringKind::kId, out);
-}
-
-Status<> read_ts(const json& v, int64_t& out) {
-  if (v.is_number()) return ts_from_seconds(v.get<double>(), out);
-  if (!v.is_string()) return ts_type_error();
-  return ts_from_string(v.get_ref<const std::string&>(), out);
-}
-
-Status<> read_sender(const json& v, Message& m) {
-  if (!v.is_object()) return field_error("message.bad_type", "sender must be an object", "sender");
-  for (const auto& [key, value] : v.items()) {
-    Status<> st;
-    if (key == "age_band") {
-      if (value.is_null()) continue;
-      st = value.is_string() ? age_band_from(value.get_ref<const std::string&>(), m) : age_band_type_error();
-    } else if (key == "account_age_days") {
-      if (value.is_null()) continue;
-      st = value.is_number_integer() ? account_age_from(value.get<int64_t>(), m) : account_age_type_error();
-    } else {
-      st = unknown_sender_field(key);
-    }
-    if (!st) return st;
-  }
-  return {};
-}
-
-Status<> read_channel(const json& v, Message& m) {
-  if (!v.is_string()) return not_a_string("channel");
-  return channel_from(v.get_ref<const std::string&>(), m);
-}
-
-Status<> read_recipients(const json& v, const MessageLimits& limits, Message& m) {
-  if (!v.is_array()) return field_error("message.bad_type", "recipient_ids must be an array", "recipient_ids");
-  if (v.size() > limits.max_recipients) return too_many_recipients(limits);
-  m.recipient_ids.resize(v.size());
-  for (size_t i = 0; i < v.size(); ++i) {
-    if (!v[i].is_string()) return not_a_string(recipient_field(i));
-    const auto& s = v[i].get_ref<const std::string&>();
-    if (const char* code = string_problem(s, limits.max_id_bytes, StringKind::kId))
-      return string_error(code, recipient_field(i), limits.max_id_bytes, s);
-    m.recipient_ids[i] = s;
-  }
-  return {};
-}
-
 json stages_json(const std::vector<std::pair<std::string, double>>& stages) {
   json o = json::object();
   for (const auto& [name, value] : stages) o[name] = round2(value);
@@ -145,43 +95,6 @@ std::string format_rfc3339(int64_t epoch_ms) {
   return buf;
 }
 
-Result<Message> message_from_json(const json& j, const MessageLimits& limits) {
-  if (!j.is_object()) return Error("message.not_object", "a message must be a JSON object");
-  Message m;
-  bool have_conv = false, have_id = false, have_sender = false, have_text = false;
-  for (const auto& [key, value] : j.items()) {
-    Status<> st;
-    if (key == "conversation_id") {
-      st = read_string(value, key, limits.max_id_bytes, m.conversation_id), have_conv = true;
-    } else if (key == "message_id") {
-      st = read_string(value, key, limits.max_id_bytes, m.message_id), have_id = true;
-    } else if (key == "sender_id") {
-      st = read_string(value, key, limits.max_id_bytes, m.sender_id), have_sender = true;
-    } else if (key == "text") {
-      have_text = true;
-      st = value.is_string() ? check_text(value.get_ref<const std::string&>(), limits, m.text) : not_a_string(key);
-    } else if (value.is_null()) {
-      if (key != "recipient_ids" && key != "ts" && key != "sender" && key != "channel") st = unknown_field(key);
-    } else if (key == "recipient_ids") {
-      st = read_recipients(value, limits, m);
-    } else if (key == "ts") {
-      st = read_ts(value, m.ts_ms);
-    } else if (key == "sender") {
-      st = read_sender(value, m);
-    } else if (key == "channel") {
-      st = read_channel(value, m);
-    } else {
-      st = unknown_field(key);
-    }
-    if (!st) return st.error();
-  }
-  if (!have_conv) return field_error("message.missing_field", "conversation_id is required", "conversation_id");
-  if (!have_id) return field_error("message.missing_field", "message_id is required", "message_id");
-  if (!have_sender) return field_error("message.missing_field", "sender_id is required", "sender_id");
-  if (!have_text) return field_error("message.missing_field", "text is required", "text");
-  return m;
-}
-
 json verdict_to_json(const Verdict& v) {
   json j = {{"conversation_id", v.conversation_id},
             {"message_id", v.message_id},
@@ -238,25 +151,6 @@ json conversation_to_json(const ConversationInfo& c) {
   j["timeline"] = std::move(timeline);
   j["rules_version"] = c.rules_version;
   return j;
-}
-
-json stats_to_json(const EngineStats& s) {
-  json levels = json::object();
-  for (int i = 0; i < 4; ++i) levels[to_string(static_cast<Level>(i))] = s.verdicts_by_level[i];
-  return {{"conversations", s.conversations},
-          {"messages", s.messages},
-          {"duplicates", s.duplicates},
-          {"rejected", s.rejected},
-          {"evictions_lru", s.evictions_lru},
-          {"evictions_ttl", s.evictions_ttl},
-          {"participants_overflow", s.participants_overflow},
-          {"flushes", s.flushes},
-          {"flushed_conversations", s.flushed_conversations},
-          {"flush_failures", s.flush_failures},
-          {"restored_conversations", s.restored_conversations},
-          {"rule_reloads", s.rule_reloads},
-          {"rule_reload_failures", s.rule_reload_failures},
-          {"verdicts_by_level", std::move(levels)}};
 }
 
 }  // namespace vigil

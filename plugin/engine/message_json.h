@@ -1,15 +1,19 @@
 // The JSON forms of Message, Verdict and ConversationInfo (API v1, server/README.md), shared by
-// the sidecar, the CLI and the tests. Parsing never throws: every problem is an Error
-// naming the field.
+// the sidecar, the CLI (replay, eval) and the tests. There is one message reader: it fills
+// messages straight from nlohmann's SAX events, never a tree, and never throws: every
+// problem is an Error naming the field. The sidecar and the CLI give the same codes for
+// the same bytes (a JSONL line is read as a body of one message).
 //
-// Error codes of message_from_json (Error::field names the field, e.g. "sender.age_band"):
+// Error codes of the reader (Error::field names the field, e.g. "sender.age_band"):
+//   request.malformed_json      the text is not JSON (json_syntax_error)
+//   request.too_deep            nesting deeper than kMaxJsonDepth
 //   message.not_object          the message is not a JSON object
 //   message.unknown_field       a field the API does not define
 //   message.bad_type            a field of the wrong JSON type
 //   message.bad_value           an enum field with a value it does not define
 //                               (age_band, channel), a negative account_age_days
 //   message.missing_field       a required field absent or empty
-//   message.invalid_utf8        a string that is not valid UTF-8
+//   message.invalid_utf8        bytes that are not UTF-8 (plugin/common/utf8.h)
 //   message.id_control_char     an id holding a control character (C0 incl. NUL, DEL,
 //                               C1); the message names the byte
 //   message.text_nul            text holding a NUL (U+0000); the message names the byte
@@ -17,8 +21,10 @@
 //   message.id_too_long         an id longer than MessageLimits::max_id_bytes
 //   message.too_many_recipients more than MessageLimits::max_recipients
 //   message.bad_ts              ts neither an RFC 3339 string nor epoch seconds in range
-// Optional fields set to null are treated as absent. A field name the error echoes is
-// clipped to kMaxEchoBytes (plugin/common/json_text.h).
+// Optional fields set to null are treated as absent. Where several fields are bad, the
+// error is the one whose key sorts first (byte order); a repeated key keeps its last
+// value. A field name the error echoes is clipped to kMaxEchoBytes
+// (plugin/common/json_text.h).
 #pragma once
 
 #include <cstddef>
@@ -31,7 +37,6 @@
 
 #include "plugin/common/error.h"
 #include "plugin/engine/conversation_info.h"
-#include "plugin/engine/engine_stats.h"
 #include "plugin/engine/message.h"
 
 namespace vigil {
@@ -47,18 +52,6 @@ struct MessageLimits {
   size_t max_recipients = 64;
 };
 
-// Reads one message: {"conversation_id", "message_id", "sender_id", "text" (required),
-// "recipient_ids", "ts" (RFC 3339 string or epoch seconds, may be fractional),
-// "sender": {"age_band": "adult|minor|unknown", "account_age_days": N},
-// "channel": "dm|group|public"}.
-Result<Message> message_from_json(const nlohmann::json& j, const MessageLimits& limits);
-
-// The same as message_from_json(nlohmann::json::parse(text)) without the tree: the
-// message is filled straight from nlohmann's SAX events, with the same checks, codes,
-// fields and messages (where several fields are bad, the one whose key sorts first; a
-// repeated key keeps its last value). Text that is not JSON gives json_syntax_error(text).
-Result<Message> message_from_json_text(std::string_view text, const MessageLimits& limits);
-
 // A body the sidecar scores: one message {...}, a batch {"messages": [...]}, or a bare
 // array [...].
 struct MessageBatch {
@@ -67,9 +60,18 @@ struct MessageBatch {
   std::vector<Message> messages;  // in input order; its storage is reused by the next read
 };
 
-// Reads any of the three shapes into `out` (reusing its messages' storage). Every item
-// is validated as message_from_json_text does; the errors, in the order they are
-// checked:
+// Reads one message: {"conversation_id", "message_id", "sender_id", "text" (required),
+// "recipient_ids", "ts" (RFC 3339 string or epoch seconds, may be fractional),
+// "sender": {"age_band": "adult|minor|unknown", "account_age_days": N},
+// "channel": "dm|group|public"}. Text that is not JSON gives json_syntax_error(text).
+Result<Message> message_from_json_text(std::string_view text, const MessageLimits& limits);
+// The same into out.messages[0] (out.shape kOne), reusing its storage: for readers of
+// many lines (MessageStream). On error `out` holds a partial message.
+Status<> message_from_json_text(std::string_view text, const MessageLimits& limits, MessageBatch& out);
+
+// Reads any of the three shapes into `out` (reusing its messages' storage, so a caller
+// that keeps `out` allocates nothing per body in steady state). Every item is validated
+// as message_from_json_text does; the errors, in the order they are checked:
 //   request.too_deep          nesting deeper than kMaxJsonDepth (field "")
 //   json_syntax_error(text)   the text is not JSON
 //   message.not_object        neither an object nor an array (field "")
@@ -116,9 +118,6 @@ void append_verdict_json(const Verdict& v, std::string& out);
 //  "messages", "stages": {...}}], "timeline": [{"message_id", "sender_id", "ts", "risk",
 //  "level"}], "rules_version"}
 nlohmann::json conversation_to_json(const ConversationInfo& c);
-
-// {"conversations", "messages", ..., "verdicts_by_level": {"none": N, ...}}
-nlohmann::json stats_to_json(const EngineStats& s);
 
 // RFC 3339 UTC with milliseconds, e.g. "2026-11-28T10:15:02.000Z".
 std::string format_rfc3339(int64_t epoch_ms);

@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "plugin/common/json_text.h"
+#include "plugin/common/utf8.h"
 #include "plugin/engine/message_fields.h"
-#include "plugin/normalize/normalizer.h"
 
 namespace vigil {
 namespace {
@@ -600,6 +600,10 @@ Result<Message> message_from_json_text(std::string_view text, const MessageLimit
   Status<> st = read_json_text(text, limits, 0, false, one);
   if (!st) return st.error();
   return std::move(one.messages[0]);
+}
+
+Status<> message_from_json_text(std::string_view text, const MessageLimits& limits, MessageBatch& out) {
+  return read_json_text(text, limits, 0, false, out);
 }
 
 Status<> messages_from_json_text(std::string_view text, const MessageLimits& limits, size_t max_batch,

@@ -21,26 +21,25 @@ vigil::Status<> MessageStream::open(const std::string& path, MessageLimits limit
   return {};
 }
 
+void MessageStream::open(std::istream& in, std::string name, MessageLimits limits) {
+  path_ = std::move(name);
+  limits_ = limits;
+  in_ = &in;
+}
+
 MessageStream::Status MessageStream::next(Message& m) {
   while (std::getline(*in_, buf_)) {
     ++line_;
     bytes_ += buf_.size() + 1;
     if (!buf_.empty() && buf_.back() == '\r') buf_.pop_back();
     if (buf_.find_first_not_of(" \t") == std::string::npos) continue;
-    nlohmann::json j = nlohmann::json::parse(buf_, nullptr, false);
-    if (j.is_discarded()) {
-      error_ = Error("input.bad_json", "the line is not valid JSON").at(path_, static_cast<int>(line_));
-      return kBad;
-    }
-    auto r = message_from_json(j, limits_);
-    if (!r) {
-      // Through a temporary: `error_ = std::move(error_).at(...)` would move error_ onto
-      // itself and leave it empty.
-      Error e = std::move(r).error();
+    if (vigil::Status<> st = message_from_json_text(buf_, limits_, batch_); !st) {
+      Error e = st.error();
       error_ = std::move(e).at(path_, static_cast<int>(line_));
       return kBad;
     }
-    m = std::move(r).value();
+    // Swapped, not copied: both keep their strings' storage for the next line.
+    std::swap(m, batch_.messages[0]);
     if (m.ts_ms <= 0) m.ts_ms = (last_ts_ms_ ? last_ts_ms_ : kSyntheticStartMs - kSyntheticStepMs) + kSyntheticStepMs;
     last_ts_ms_ = m.ts_ms;
     return kOk;

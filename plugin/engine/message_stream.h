@@ -1,7 +1,9 @@
 // MessageStream: reads messages from a JSONL file (one API message per line, server/README.md)
-// or stdin, for `vigil replay`, `vigil eval` and the fixture tests. Blank lines are
-// skipped; a line that is not valid JSON or not a valid message is reported as kBad
-// with its line number, and reading goes on.
+// or stdin, for `vigil replay`, `vigil eval` and the fixture tests, with the sidecar's
+// reader (message_from_json_text): the same checks and error codes as POST /v1/messages.
+// Blank lines are skipped; a line that is not valid JSON or not a valid message is
+// reported as kBad with its line number, and reading goes on. In steady state a line
+// allocates only where a string outgrows the storage of an earlier one.
 //
 // Timestamps: a message without `ts` gets a synthetic one, 30 seconds after the
 // previous message of the file (the first at 2026-01-01T00:00:00Z), so files without
@@ -30,6 +32,8 @@ class MessageStream {
 
   // `path` "-" reads stdin.
   vigil::Status<> open(const std::string& path, MessageLimits limits = {});
+  // Reads `in`, which must outlive the stream; `name` stands for the file in errors.
+  void open(std::istream& in, std::string name, MessageLimits limits = {});
   // Reads the next message into `m`.
   Status next(Message& m);
 
@@ -47,6 +51,7 @@ class MessageStream {
   std::istream* in_ = nullptr;
   MessageLimits limits_;
   std::string buf_;
+  MessageBatch batch_;  // the reader's message, kept for its storage
   size_t line_ = 0;
   uint64_t bytes_ = 0, total_ = 0;
   int64_t last_ts_ms_ = 0;

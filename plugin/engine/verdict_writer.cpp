@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "plugin/common/utf8.h"
 #include "plugin/engine/message_fields.h"
 
 namespace vigil {
@@ -27,7 +28,8 @@ void append_json_string(std::string_view s, std::string& out) {
       continue;
     }
     if (c >= 0x80) {
-      const int n = utf8_sequence(p, end);
+      char32_t cp;
+      const int n = decode_utf8(p, static_cast<size_t>(end - p), cp);
       if (n > 0) {
         p += n;
         continue;

@@ -9,9 +9,9 @@
 
 #include <limits>
 
+#include "plugin/common/utf8.h"
 #include "plugin/normalize/normalized_text.h"
 #include "plugin/normalize/passes.h"
-#include "plugin/normalize/utf8.h"
 
 namespace vigil::normalize {
 namespace {

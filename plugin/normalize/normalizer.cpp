@@ -6,10 +6,10 @@
 #include <iterator>
 #include <string>
 
+#include "plugin/common/utf8.h"
 #include "plugin/normalize/char_table.h"
 #include "plugin/normalize/passes.h"
 #include "plugin/normalize/unit.h"
-#include "plugin/normalize/utf8.h"
 
 namespace vigil {
 
@@ -67,7 +67,7 @@ void Normalizer::normalize(std::string_view input, NormalizedText& out, Normaliz
   out.clear();
   if (input.empty()) return;
   uint32_t transforms = 0;
-  if (normalize::is_ascii(input.data(), input.size())) {
+  if (is_ascii(input.data(), input.size())) {
     transforms |= normalize::decode_ascii(input, out);
   } else {
     normalize::Units& units = scratch.units;

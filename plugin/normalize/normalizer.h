@@ -69,8 +69,4 @@ class Normalizer {
   std::unique_ptr<Impl> impl_;
 };
 
-// The offset of the first invalid UTF-8 byte in `text`, or -1 when it is valid.
-// For callers (the API) that reject rather than repair.
-long find_invalid_utf8(std::string_view text);
-
 }  // namespace vigil

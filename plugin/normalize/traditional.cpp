@@ -10,8 +10,8 @@
 #include <exception>
 #include <memory>
 
+#include "plugin/common/utf8.h"
 #include "plugin/normalize/char_table.h"
-#include "plugin/normalize/utf8.h"
 
 namespace vigil::normalize {
 namespace {

@@ -40,7 +40,7 @@ TEST_CASE("vigil replay prints the good lines' verdicts, then exits 1 for a bad 
   const auto r = run_vigil("replay " + rules_flag() + " -", true, good + "\n{not json\n");
   CHECK(r.exit_code == 1);
   CHECK(r.out.find(R"("message_id":"1")") != std::string::npos);
-  CHECK(r.out.find("<stdin>:2: input.bad_json: ") != std::string::npos);
+  CHECK(r.out.find("<stdin>:2: request.malformed_json: ") != std::string::npos);
 
   const auto clean = run_vigil("replay " + rules_flag() + " -", false, good + "\n");
   CHECK(clean.exit_code == 0);

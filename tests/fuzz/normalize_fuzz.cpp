@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "plugin/common/utf8.h"
 #include "plugin/normalize/normalizer.h"
 #include "tests/fuzz/fuzz_check.h"
 

@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "plugin/common/utf8.h"
 #include "plugin/normalize/normalizer.h"
 
 namespace vigil::testing {

@@ -7,6 +7,7 @@
 #include <thread>
 #include <vector>
 
+#include "plugin/common/utf8.h"
 #include "plugin/normalize/normalizer.h"
 #include "tests/plugin/normalize/normalize_test_util.h"
 

@@ -3,6 +3,7 @@
 
 #include <string>
 
+#include "plugin/common/utf8.h"
 #include "plugin/normalize/normalizer.h"
 #include "tests/plugin/normalize/normalize_test_util.h"
 

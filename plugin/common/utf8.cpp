@@ -1,12 +1,9 @@
-#include "plugin/normalize/utf8.h"
+#include "plugin/common/utf8.h"
 
 #include <cstring>
 #include <string_view>
 
-#include "plugin/normalize/normalizer.h"
-
 namespace vigil {
-namespace normalize {
 
 bool is_ascii(const char* p, size_t n) {
   size_t i = 0;
@@ -20,8 +17,6 @@ bool is_ascii(const char* p, size_t n) {
   }
   return true;
 }
-
-}  // namespace normalize
 
 long find_invalid_utf8(std::string_view text) {
   const auto* p = reinterpret_cast<const unsigned char*>(text.data());
@@ -38,7 +33,7 @@ long find_invalid_utf8(std::string_view text) {
       }
     }
     char32_t cp;
-    const int len = normalize::decode_utf8(p + i, n - i, cp);
+    const int len = decode_utf8(p + i, n - i, cp);
     if (len == 0) return static_cast<long>(i);
     i += static_cast<size_t>(len);
   }

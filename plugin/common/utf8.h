@@ -1,14 +1,15 @@
-// UTF-8 decoding and encoding for the normaliser: strict decoding by the well-formed
-// byte sequences of Unicode's Table 3-7 (no overlongs, no surrogates, nothing past
-// U+10FFFF), so invalid input is detected byte by byte and never read past its end.
+// The one UTF-8 codec of the tree: strict decoding by the well-formed byte sequences of
+// Unicode's Table 3-7 (no overlongs, no surrogates, nothing past U+10FFFF), so invalid
+// input is detected byte by byte and never read past its end. The message reader
+// rejects what it refuses, the verdict writer replaces it, the normaliser repairs it.
 // Free functions, no state; safe from any thread.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
-#include <string>
+#include <string_view>
 
-namespace vigil::normalize {
+namespace vigil {
 
 // Decodes the code point at p[0..n), n > 0. Returns its length in bytes (1-4) and sets
 // `cp`, or returns 0 when p[0] does not start a well-formed sequence.
@@ -70,4 +71,9 @@ inline int utf8_length(char32_t cp) { return cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp
 // Whether every byte of [p, p + n) is ASCII; reads eight bytes at a time.
 bool is_ascii(const char* p, size_t n);
 
-}  // namespace vigil::normalize
+// The offset of the first invalid UTF-8 byte in `text`, or -1 when it is valid.
+long find_invalid_utf8(std::string_view text);
+
+inline bool valid_utf8(std::string_view text) { return find_invalid_utf8(text) < 0; }
+
+}  // namespace vigil
