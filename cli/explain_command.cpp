@@ -10,8 +10,7 @@
 #include "cli/cli_common.h"
 #include "cli/commands.h"
 #include "plugin/normalize/normalizer.h"
-#include "plugin/rules/hit_captures.h"
-#include "plugin/rules/matcher.h"
+#include "plugin/rules/explain.h"
 #include "plugin/rules/rule_set.h"
 
 namespace vigil::cli {
@@ -36,43 +35,35 @@ std::string read_input(const ExplainArgs& args) {
   return text;
 }
 
-nlohmann::json explain_json(const RuleSet& rules, const NormalizedText& text, const HitList& hits) {
-  nlohmann::json transforms = nlohmann::json::array();
-  for (std::string_view t : transform_names(text.transforms)) transforms.push_back(std::string(t));
-  nlohmann::json out_hits = nlohmann::json::array();
-  for (const Hit& h : hits) {
-    const Rule& rule = rules.rules()[h.rule];
-    nlohmann::json captures = nlohmann::json::object();
-    for (const Capture& c : hit_captures(rules, text, h)) captures[c.name] = c.text;
-    out_hits.push_back(
-        {{"rule", rule.id}, {"stage", rule.stage}, {"start", h.start}, {"end", h.end}, {"captures", captures}});
-  }
-  return {
-      {"normalized", text.text}, {"transforms", transforms}, {"hits", out_hits}, {"rules_version", rules.version()}};
-}
-
-void explain_text(const RuleSet& rules, std::string_view original, const NormalizedText& text, const HitList& hits) {
-  std::cout << "normalized:    " << text.text << "\n";
+// The human form of explain_json's object (plugin/rules/explain.h), so both forms say
+// the same; spans are shown as the original text they cover.
+void print_explain(const nlohmann::json& e, std::string_view original) {
+  std::cout << "normalized:    " << e["normalized"].get_ref<const std::string&>() << "\n";
   std::cout << "transforms:    ";
-  const auto names = transform_names(text.transforms);
-  if (names.empty()) std::cout << "none";
-  for (size_t i = 0; i < names.size(); ++i) std::cout << (i ? ", " : "") << names[i];
+  if (e["transforms"].empty()) std::cout << "none";
+  for (size_t i = 0; i < e["transforms"].size(); ++i)
+    std::cout << (i ? ", " : "") << e["transforms"][i].get_ref<const std::string&>();
+  const nlohmann::json& hits = e["hits"];
   std::cout << "\nhits:          " << (hits.empty() ? "none" : std::to_string(hits.size())) << "\n";
-  for (const Hit& h : hits) {
-    const Rule& rule = rules.rules()[h.rule];
-    std::cout << "  " << rule.stage << "  " << rule.id << "  [" << h.start << ", " << h.end << ")  \""
-              << original.substr(h.start, h.end - h.start) << "\""
-              << (rule.status == RuleStatus::kShadow ? "  (shadow: reported, not scored)" : "") << "\n";
-    std::cout << "      " << rule.description << "\n";
-    const auto captures = hit_captures(rules, text, h);
-    if (!captures.empty() || h.age >= 0) {
+  auto span = [&](const nlohmann::json& j) {
+    const size_t start = j["start"], end = j["end"];
+    return original.substr(start, end - start);
+  };
+  for (const nlohmann::json& h : hits) {
+    std::cout << "  " << h["stage"].get_ref<const std::string&>() << "  " << h["rule"].get_ref<const std::string&>()
+              << "  [" << h["start"] << ", " << h["end"] << ")  \"" << span(h) << "\""
+              << (h.contains("shadow") ? "  (shadow: reported, not scored)" : "") << "\n";
+    std::cout << "      " << h["description"].get_ref<const std::string&>() << "\n";
+    const nlohmann::json& captures = h["captures"];
+    if (!captures.empty() || h.contains("age")) {
       std::cout << "      captures:";
-      for (const Capture& c : captures) std::cout << " " << c.name << "=\"" << c.text << "\"";
-      if (h.age >= 0) std::cout << "  (age " << h.age << ")";
+      for (const auto& [name, c] : captures.items())
+        std::cout << " " << name << "=\"" << c["text"].get_ref<const std::string&>() << "\"";
+      if (h.contains("age")) std::cout << "  (age " << h["age"] << ")";
       std::cout << "\n";
     }
   }
-  std::cout << "rules_version: " << rules.version() << "\n";
+  std::cout << "rules_version: " << e["rules_version"].get_ref<const std::string&>() << "\n";
 }
 
 int run(const ExplainArgs& args) {
@@ -90,16 +81,11 @@ int run(const ExplainArgs& args) {
     return 1;
   }
   const std::string input = read_input(args);
-  NormalizedText text;
-  auto scratch = make_normalize_scratch();
-  (*normalizer)->normalize(input, text, *scratch);
-  HitList hits;
-  Matcher(*loaded).match(text, hits);
+  const nlohmann::json explained = explain_json(*loaded, **normalizer, input);
   if (args.json) {
-    // The normaliser repairs invalid UTF-8, so this only guards against surprises.
-    std::cout << dump_json(explain_json(**loaded, text, hits), 2) << "\n";
+    std::cout << dump_json(explained, 2) << "\n";
   } else {
-    explain_text(**loaded, input, text, hits);
+    print_explain(explained, input);
   }
   return 0;
 }
@@ -112,7 +98,8 @@ void register_explain(CLI::App& app) {
   add_rules_option(*cmd, args->rules_dir);
   add_cache_option(*cmd, args->cache_dir);
   cmd->add_flag("--json", args->json,
-                "Print {normalized, transforms, hits: [{rule, stage, start, end, captures}], rules_version}");
+                "Print the JSON of POST /v1/explain: {normalized, transforms, hits: [{rule, stage, description, "
+                "start, end, norm_start, norm_end, captures, ...}], rules_version}");
   cmd->add_option("TEXT", args->words, "The message (read from stdin when absent)");
   cmd->callback([args] {
     if (const int code = run(*args); code != 0) throw CLI::RuntimeError(code);

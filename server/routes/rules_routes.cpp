@@ -3,9 +3,7 @@
 #include <chrono>
 
 #include "plugin/common/json_text.h"
-#include "plugin/normalize/normalizer.h"
-#include "plugin/rules/hit_captures.h"
-#include "plugin/rules/matcher.h"
+#include "plugin/rules/explain.h"
 #include "server/api_error.h"
 #include "server/log.h"
 #include "server/message_intake.h"
@@ -96,34 +94,8 @@ Response handle_explain(ServerContext& ctx, const Request& req) {
   std::shared_ptr<const RuleSet> rules = ctx.engine->rules();
   if (rules == nullptr) return error_response(503, "server.not_ready", "no rules are loaded");
 
-  NormalizedText norm;
-  NormalizeScratchPtr scratch = make_normalize_scratch();
-  ctx.normalizer->normalize(text, norm, *scratch);
-  Matcher matcher(rules);
-  HitList hits;
-  matcher.match(norm, hits);
-
-  json transforms = json::array();
-  for (std::string_view t : transform_names(norm.transforms)) transforms.push_back(t);
-  json out_hits = json::array();
-  for (const Hit& h : hits) {
-    const Rule& rule = rules->rules()[h.rule];
-    json hit = {{"rule", rule.id}, {"stage", rule.stage},        {"description", rule.description}, {"start", h.start},
-                {"end", h.end},    {"norm_start", h.norm_start}, {"norm_end", h.norm_end}};
-    if (h.age >= 0) hit["age"] = h.age;
-    if (rule.status == RuleStatus::kShadow) hit["shadow"] = true;
-    json captures = json::object();
-    for (const Capture& c : hit_captures(*rules, norm, h)) {
-      captures[c.name] = {{"text", c.text}, {"start", c.start}, {"end", c.end}};
-    }
-    hit["captures"] = std::move(captures);
-    out_hits.push_back(std::move(hit));
-  }
   Response r;
-  r.body = dump_json(json{{"normalized", norm.text},
-                          {"transforms", std::move(transforms)},
-                          {"hits", std::move(out_hits)},
-                          {"rules_version", rules->version()}});
+  r.body = dump_json(explain_json(rules, *ctx.normalizer, text));
   return r;
 }
 

@@ -86,6 +86,7 @@ TEST_CASE("a missing rules folder is named, with how to set it") {
 }
 
 TEST_CASE("vigil explain --json prints normalized, transforms, hits with spans and captures, rules_version") {
+  // The shape of POST /v1/explain (plugin/rules/explain.h); server_http_test checks they agree.
   const auto r = run_vigil("explain --json " + kValid + " 'OK, Dont tell your parents. im 13'");
   REQUIRE(r.exit_code == 0);
   const auto doc = nlohmann::json::parse(r.out);
@@ -102,7 +103,7 @@ TEST_CASE("vigil explain --json prints normalized, transforms, hits with spans a
   CHECK(tell["captures"].empty());
   const auto& age = doc["hits"][1];
   CHECK(age["stage"] == "age_signal");
-  CHECK(age["captures"]["age"] == "13");
+  CHECK(age["captures"]["age"]["text"] == "13");
 }
 
 TEST_CASE("vigil explain reads stdin and prints text with the original span") {

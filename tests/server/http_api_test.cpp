@@ -5,6 +5,7 @@
 
 #include <thread>
 
+#include "tests/cli/cli_run.h"
 #include "tests/server/server_test_support.h"
 
 using namespace vigil::server;
@@ -175,6 +176,27 @@ TEST_CASE("tokens and scopes decide who may call what", "[server][http][auth]") 
     c.post("/v1/messages", m, "mod-secret");
     CHECK((*f.server)->metrics().messages() == 0);
   }
+}
+
+TEST_CASE("POST /v1/explain and vigil explain --json give the same JSON for the same text", "[server][http]") {
+  Fixture f;
+  HttpClient c(f.port());
+  // A disguised secrecy ask, a disclosed age (a capture), a shadow rule, Chinese, nothing.
+  for (const char* text : {"OK, d0nt t3ll ur p4rents. im 13", "we should meet irl", "加个vx", "hello there"}) {
+    INFO(text);
+    const Reply server = c.post("/v1/explain", json{{"text", text}}.dump());
+    REQUIRE(server.status == 200);
+    const auto cli = vigil::test::run_vigil("explain --json --rules '" + f.rules.path().string() + "' '" + text + "'");
+    REQUIRE(cli.exit_code == 0);
+    CHECK(json::parse(cli.out) == server.json());
+  }
+  // The texts reach what the forms used to disagree on.
+  const json e = c.post("/v1/explain", R"({"text":"we should meet irl, im 13"})").json();
+  REQUIRE(e["hits"].size() == 2);
+  CHECK(e["hits"][0]["shadow"] == true);
+  CHECK(e["hits"][0]["description"].get<std::string>().size() > 0);
+  CHECK(e["hits"][1]["captures"]["age"]["text"] == "13");
+  CHECK(e["hits"][1]["norm_end"].get<int>() > 0);
 }
 
 TEST_CASE("explain, rules, health and metrics answer", "[server][http]") {
