@@ -34,7 +34,7 @@ struct Explanation {
     bool reached = false;     // evidence >= reach_evidence
   };
   struct Factor {
-    std::string name;  // "other_minor", "sender_adult", "sender_unknown", "sender_minor", "new_account"
+    std::string name;  // "other_minor", "others_adult", "sender_adult", "sender_unknown", "sender_minor", "new_account"
     double value = 1;
   };
 

@@ -21,6 +21,18 @@ const char* level_name(Level l) {
   return kNames[static_cast<int>(l)];
 }
 
+// True when another scored hit of the same message and stage weighs more (or the same,
+// earlier in the list): that one is the message's hit for the stage.
+bool outweighed(std::span<const ScoreHit> hits, size_t j) {
+  const ScoreHit& h = hits[j];
+  for (size_t k = 0; k < hits.size(); ++k) {
+    const ScoreHit& o = hits[k];
+    if (k == j || o.shadow || o.stage != h.stage) continue;
+    if (o.weight > h.weight || (o.weight == h.weight && k < j)) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 void Scorer::decay_to(ConversationState& s, int64_t ts_ms) const {
@@ -149,8 +161,23 @@ ScoreOutcome Scorer::score(ConversationState& s, const SenderInfo& sender, std::
       else
         p.flags &= static_cast<uint8_t>(~ParticipantState::kNewAccount);
     }
-    for (const ScoreHit& h : hits) {
-      apply_hit(p, h, explain);
+    for (size_t j = 0; j < hits.size(); ++j) {
+      const ScoreHit& h = hits[j];
+      // One message is one behaviour per stage: when several rules of a stage match the
+      // same message ("call me 555 ..." is a call request and a number), only the
+      // heaviest counts (the first of equals); the others are reported, not scored, so
+      // overlapping rules never add up to more than one move.
+      // Its urgency still counts: an `urgent: true` rule is urgent whatever else matched.
+      if (!h.shadow && h.stage >= 0 && outweighed(hits, j)) {
+        if (explain) {
+          Explanation::HitPart& part = explain->hits.emplace_back();
+          part.rule = h.rule;
+          part.stage = c_.stages[h.stage].name;
+          part.weight = h.weight;
+        }
+      } else {
+        apply_hit(p, h, explain);
+      }
       if (h.shadow || h.stage < 0) continue;
       urgent_hit = urgent_hit || h.urgent;
       if (const int n = c_.stages[h.stage].urgent_with_stages; n > 0) {
@@ -250,6 +277,16 @@ int Scorer::known_minors(const ConversationState& s) const {
   return n;
 }
 
+bool Scorer::others_adult(const ConversationState& s, int i) const {
+  int others = 0;
+  for (int j = 0; j < s.participants(); ++j) {
+    if (j == i) continue;
+    if (age_status(s.p[j]) != AgeStatus::kAdult) return false;
+    ++others;
+  }
+  return others > 0;
+}
+
 int Scorer::reached_stages(const ParticipantState& p) const {
   int n = 0;
   for (size_t k = 0; k < c_.stages.size(); ++k) n += p.evidence[k] >= c_.reach_evidence && p.first_reach[k] > 0;
@@ -301,6 +338,10 @@ double Scorer::score_of(const ConversationState& s, int i, int minors, Explanati
     if (explain) explain->multipliers.push_back({name, v});
   };
   if (other_minor) factor("other_minor", c_.m_other_minor);
+  // Nobody else in the chat can be the child: everyone else is a known adult (disclosed
+  // or by the platform). A sender alone in the chat so far has nobody to groom yet, and
+  // gets no damping either: the first answer decides.
+  if (!other_minor && c_.m_others_adult != 1.0 && others_adult(s, i)) factor("others_adult", c_.m_others_adult);
   switch (sender_status(p)) {
     case AgeStatus::kAdult:
       factor("sender_adult", c_.m_sender_adult);

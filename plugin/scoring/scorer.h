@@ -12,6 +12,8 @@
 // discloses about THEMSELF: never stage evidence, only context:
 //  - for the OTHER participants: a disclosed minor age makes the others' scores take the
 //    other_minor multiplier (someone in the chat says they are a child);
+//    When every OTHER participant is a known adult, the sender's score takes others_adult
+//    (at most 1): nobody else in the chat can be the child.
 //  - for the writer: a disclosed adult age gives the sender_adult multiplier; a claim of
 //    youth gives nothing at all: it neither shields nor damps (posing as a peer is a
 //    known tactic), so a self-declared 14-year-old is scored like an unknown sender.
@@ -118,6 +120,8 @@ class Scorer {
   // participant_score with the conversation's count of known minors given.
   double score_of(const ConversationState& s, int i, int minors, Explanation* explain) const;
   int known_minors(const ConversationState& s) const;
+  // Every participant but i is a known adult (and there is at least one).
+  bool others_adult(const ConversationState& s, int i) const;
   void apply_hit(ParticipantState& p, const ScoreHit& h, Explanation* explain) const;
 
   ScorerConfig c_;

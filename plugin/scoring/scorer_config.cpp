@@ -205,9 +205,10 @@ Result<ScorerConfig, Errors> ScorerConfig::parse(std::string_view yaml, const st
     r.fail(m ? m : s, "scorer.multipliers", "scorer.multipliers is required", "scorer.missing_key");
   } else {
     r.known_keys(m, "scorer.multipliers",
-                 {"other_minor", "sender_adult", "sender_unknown", "sender_minor", "new_account"});
+                 {"other_minor", "others_adult", "sender_adult", "sender_unknown", "sender_minor", "new_account"});
     const std::string p = "scorer.multipliers";
     r.number(m, p, "other_minor", 0, 100, c.m_other_minor);
+    r.number(m, p, "others_adult", 0, 1, c.m_others_adult, false);
     r.number(m, p, "sender_adult", 0, 100, c.m_sender_adult);
     r.number(m, p, "sender_unknown", 0, 100, c.m_sender_unknown);
     r.number(m, p, "sender_minor", 0, 100, c.m_sender_minor);

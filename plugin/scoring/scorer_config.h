@@ -57,6 +57,7 @@ struct ScorerConfig {
   int max_participants = 50;
   // Context multipliers (the sender's score is multiplied by each that applies).
   double m_other_minor = 1;             // another participant is a known minor
+  double m_others_adult = 1;            // every other participant is a known adult (at most 1; optional)
   double m_sender_adult = 1;            // the sender is a known adult
   double m_sender_unknown = 1;          // the sender's age is unknown
   double m_sender_minor = 1;            // the sender is a known minor (peers)

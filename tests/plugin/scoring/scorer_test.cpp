@@ -245,6 +245,37 @@ TEST_CASE("multipliers: minor context, adult or unknown sender, new account") {
   CHECK(base.bonus == Approx(c.distinct_stage_bonus + c.in_order_bonus));
 }
 
+TEST_CASE("others_adult damps a sender only while every other participant is a known adult") {
+  const Scorer s = shipped_scorer();
+  const auto& c = s.config();
+  REQUIRE(c.m_others_adult < 1.0);
+  auto multiplier = [&](std::vector<int> other_ages) {
+    ConversationState st;
+    uint64_t id = 100;
+    for (int age : other_ages) s.score(st, who(id++), Hits(s).add("age_signal", 1, 1, age).list, kT0);
+    Explanation ex;
+    s.score(st, who(kAdult), Hits(s).add("trust", 2).add("meeting", 3).list, kT0, &ex);
+    return ex.multiplier;
+  };
+  CHECK(multiplier({30}) == Approx(c.m_sender_unknown * c.m_others_adult));
+  CHECK(multiplier({30, 41}) == Approx(c.m_sender_unknown * c.m_others_adult));
+  CHECK(multiplier({30, -1}) == Approx(c.m_sender_unknown));  // one other of unknown age
+  CHECK(multiplier({30, 13}) == Approx(c.m_sender_unknown * c.m_other_minor));
+  CHECK(multiplier({}) == Approx(c.m_sender_unknown));  // nobody else yet
+  SECTION("optional in stages.yaml, at most 1") {
+    std::string y = shipped_yaml();
+    const std::string from = "    others_adult: 0.7\n";
+    REQUIRE(y.find(from) != std::string::npos);
+    std::string without = y;
+    without.replace(without.find(from), from.size(), "");
+    auto cfg = ScorerConfig::parse(without, stage_names(without));
+    REQUIRE(cfg.ok());
+    CHECK(cfg->m_others_adult == 1.0);
+    y.replace(y.find(from), from.size(), "    others_adult: 1.5\n");
+    CHECK_FALSE(ScorerConfig::parse(y, stage_names(y)).ok());
+  }
+}
+
 TEST_CASE("a sender's own disclosed age never makes them a suspect") {
   const Scorer s = shipped_scorer();
   ConversationState st;
@@ -457,6 +488,83 @@ TEST_CASE("every sender of a group is scored up to max_participants") {
     CHECK(out.sender == 49);
     CHECK_FALSE(out.evicted);
     CHECK(st.participants() == 49);
+  }
+}
+
+TEST_CASE("a busy room of adults flirting stays below review, while a grooming move among them still counts") {
+  const Scorer s = shipped_scorer();
+  // Forty adults, most stating an adult age, flirt with the room over an evening in the
+  // moves adults make with each other: compliments and pet names, another app, a date
+  // or a video call. Each makes two of them, some twice.
+  auto flirting_room = [&](ConversationState& st, int64_t& t) {
+    const char* moves[] = {"trust", "platform_move", "meeting", "desensitization"};
+    uint32_t r = 100;
+    for (uint64_t id = 1; id <= 40; ++id)
+      s.score(st, who(id), Hits(s).add("age_signal", r++, 1, id % 4 == 0 ? -1 : 20 + id % 20).list, t += 1000);
+    ScoreOutcome out;
+    for (int round = 0; round < 2; ++round)
+      for (uint64_t id = 1; id <= 40; ++id)
+        for (int k = 0; k < 2; ++k)
+          out = s.score(st, who(id), Hits(s).add(moves[(id + k) % 4], r++, 1.0).list, t += 1000);
+    return out;
+  };
+  ConversationState room;
+  int64_t t = kT0;
+  const ScoreOutcome flirting = flirting_room(room, t);
+  CHECK(flirting.level < Level::kReview);
+  CHECK(room.participants() == 40);
+
+  SECTION("the same room with a child in it: the adult who grooms the child is flagged") {
+    s.score(room, who(500), Hits(s).add("age_signal", 1, 1, 13).list, t += 1000);
+    ScoreOutcome out;
+    uint32_t r = 5000;
+    for (const char* stage : {"trust", "isolation", "secrecy", "platform_move"}) {
+      out = s.score(room, who(600), Hits(s).add(stage, r++).list, t += 1000);
+      s.score(room, who(7), Hits(s).add("trust", r++).list, t += 1000);  // the room goes on
+    }
+    CHECK(out.level >= Level::kReview);
+    CHECK(room.p[out.suspect].id_hash == 600);
+  }
+  SECTION("the same moves in a private chat with the child reach the same level") {
+    ConversationState pm;
+    int64_t u = kT0;
+    s.score(pm, who(500), Hits(s).add("age_signal", 1, 1, 13).list, u += 1000);
+    ScoreOutcome out;
+    uint32_t r = 5000;
+    for (const char* stage : {"trust", "isolation", "secrecy", "platform_move"})
+      out = s.score(pm, who(600), Hits(s).add(stage, r++).list, u += 1000);
+    CHECK(out.level >= Level::kReview);
+  }
+}
+
+TEST_CASE("one message is one move per stage: overlapping rules of a stage count once") {
+  const Scorer s = shipped_scorer();
+  const int platform = stage_of(s, "platform_move");
+  ConversationState one, two;
+  // "call me 555 ..." matches a call request (0.5) and a number (0.6): one move.
+  s.score(one, who(kAdult), Hits(s).add("platform_move", 1, 0.5).add("platform_move", 2, 0.6).list, kT0);
+  CHECK(one.p[0].evidence[platform] == Approx(0.6));
+  // In two messages they are two moves.
+  s.score(two, who(kAdult), Hits(s).add("platform_move", 1, 0.5).list, kT0);
+  s.score(two, who(kAdult), Hits(s).add("platform_move", 2, 0.6).list, kT0 + 1000);
+  CHECK(two.p[0].evidence[platform] == Approx(1.1));
+  SECTION("other stages of the same message count in full, and the explanation says which hit was not scored") {
+    ConversationState st;
+    Explanation ex;
+    s.score(st, who(kAdult),
+            Hits(s).add("platform_move", 1, 0.5).add("secrecy", 3, 1.5).add("platform_move", 2, 0.6).list, kT0, &ex);
+    CHECK(st.p[0].evidence[platform] == Approx(0.6));
+    CHECK(st.p[0].evidence[stage_of(s, "secrecy")] == Approx(1.5));
+    REQUIRE(ex.hits.size() == 3);
+    CHECK_FALSE(ex.hits[0].scored);
+    CHECK(ex.hits[1].scored);
+    CHECK(ex.hits[2].scored);
+  }
+  SECTION("an urgent rule outweighed in its stage is still urgent") {
+    ConversationState st;
+    const auto out =
+        s.score(st, who(kAdult), Hits(s).add("coercion", 1, 3.0).add("coercion", 2, 2.0, -1, false, true).list, kT0);
+    CHECK(out.level == Level::kUrgent);
   }
 }
 
