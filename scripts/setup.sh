@@ -27,7 +27,7 @@ packages=(
   libyaml-cpp-dev libicu-dev libopencc-dev opencc libsqlite3-dev sqlite3 libcli11-dev
   libbenchmark-dev libssl-dev curl python3 ccache
   chromium fonts-wqy-zenhei
-  clang libclang-rt-14-dev
+  clang libclang-rt-14-dev clang-format clang-tidy   # fuzzing; scripts/lint.sh
   prosody python3-slixmpp   # tests/e2e: a real chat server and XMPP clients (plugin/prosody)
 )
 # The console's browser tests (tests/browser/) drive chromium (a CJK font so Chinese text

@@ -212,8 +212,8 @@ void EventStream::arm_heartbeat() {
       self->close();
       return;
     }
-    static const auto ping = std::make_shared<const std::string>(kPing);
-    self->enqueue(ping);
+    static const auto kPingFrame = std::make_shared<const std::string>(kPing);
+    self->enqueue(kPingFrame);
     self->arm_heartbeat();
   });
 }

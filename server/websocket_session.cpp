@@ -27,6 +27,9 @@ WebSocketSession::~WebSocketSession() {
   if (registry_id_ != 0) ctx_.sessions.remove(registry_id_);
 }
 
+// The session takes the upgrade request over from its HTTP session, which is gone by the
+// time the accept completes, so it is taken by value.
+// NOLINTNEXTLINE(performance-unnecessary-value-param)
 void WebSocketSession::start(beast::http::request<beast::http::string_body> request) {
   registry_id_ = ctx_.sessions.add(weak_from_this());
   const Limits& l = ctx_.config.limits;
@@ -132,7 +135,7 @@ void WebSocketSession::do_write() {
   });
 }
 
-void WebSocketSession::begin_close(websocket::close_code code, std::string reason, bool drop_queued) {
+void WebSocketSession::begin_close(websocket::close_code code, const std::string& reason, bool drop_queued) {
   if (closing_ || done_) return;
   closing_ = true;
   close_reason_ = websocket::close_reason(code, reason);

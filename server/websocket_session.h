@@ -50,7 +50,7 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession>, 
   void on_read(boost::beast::error_code ec);
   void send(std::string frame);
   void do_write();
-  void begin_close(boost::beast::websocket::close_code code, std::string reason, bool drop_queued);
+  void begin_close(boost::beast::websocket::close_code code, const std::string& reason, bool drop_queued);
   void do_close();
 
   boost::beast::websocket::stream<boost::asio::ip::tcp::socket> ws_;

@@ -63,9 +63,9 @@ bool add_confusables(CharTable& table) {
   // (the skeleton of l, I and 1) and "o" stay letters; then upper case (NFKC casefold
   // leaves a few scripts' look-alikes of capitals), then digits.
   std::map<std::u16string, std::string> ascii_of;
-  const std::string kAscii = "abcdefghijklmnopqrstuvwxyz";
-  for (char c : kAscii) ascii_of.emplace(skeleton(sc.get(), c), std::string(1, c));
-  for (char c : kAscii) ascii_of.emplace(skeleton(sc.get(), c - 'a' + 'A'), std::string(1, c));
+  const std::string letters = "abcdefghijklmnopqrstuvwxyz";
+  for (char c : letters) ascii_of.emplace(skeleton(sc.get(), c), std::string(1, c));
+  for (char c : letters) ascii_of.emplace(skeleton(sc.get(), c - 'a' + 'A'), std::string(1, c));
   for (char c = '0'; c <= '9'; ++c) ascii_of.emplace(skeleton(sc.get(), c), std::string(1, c));
   // Per-code-point pieces, for skeletons that spell several letters ("æ" -> "ae").
   std::map<char16_t, char> piece_of;

@@ -24,11 +24,12 @@ CaseManager::CaseManager(std::unique_ptr<CaseStore> store, const Engine& engine,
 Result<std::unique_ptr<CaseManager>> CaseManager::create(std::unique_ptr<CaseStore> store, const Engine& engine,
                                                          const Normalizer& normalizer, std::string participant_id_key,
                                                          std::function<int64_t()> now_ms) {
-  if (!now_ms)
+  if (!now_ms) {
     now_ms = [] {
       return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
           .count();
     };
+  }
   std::unique_ptr<CaseManager> m(
       new CaseManager(std::move(store), engine, normalizer, std::move(participant_id_key), std::move(now_ms)));
   Result<std::vector<std::string>> active = m->store_->active_conversations();

@@ -494,12 +494,13 @@ int bind_where(Statement& s, const Where& w) {
 // The cursor is "<sort value>~<seq>" of the last case of the page.
 std::string make_cursor(const CaseSummary& c, SortKey k) {
   char buf[64];
-  if (k == SortKey::kRisk)
+  if (k == SortKey::kRisk) {
     std::snprintf(buf, sizeof buf, "%.17g~%lld", c.risk, static_cast<long long>(c.seq));
-  else
+  } else {
     std::snprintf(buf, sizeof buf, "%lld~%lld",
                   static_cast<long long>(k == SortKey::kOpened ? c.opened_ms : c.updated_ms),
                   static_cast<long long>(c.seq));
+  }
   return buf;
 }
 
@@ -532,10 +533,12 @@ Result<CasePage> SqliteCaseStore::list(const CaseQuery& query) {
   const char* cmp = query.descending ? "<" : ">";
   const char* dir = query.descending ? "DESC" : "ASC";
   std::string sql = std::string("SELECT ") + kSummaryColumns + " FROM cases" + w.sql;
-  if (!query.cursor.empty())
-    sql += std::string(" AND (") + col + " " + cmp + " ?" + std::to_string(w.texts.size() + w.ints.size() + 1) +
-           " OR (" + col + " = ?" + std::to_string(w.texts.size() + w.ints.size() + 1) + " AND seq " + cmp + " ?" +
-           std::to_string(w.texts.size() + w.ints.size() + 2) + "))";
+  if (!query.cursor.empty()) {
+    const std::string value = "?" + std::to_string(w.texts.size() + w.ints.size() + 1);
+    const std::string seq = "?" + std::to_string(w.texts.size() + w.ints.size() + 2);
+    sql += std::string(" AND (") + col + " " + cmp + " " + value + " OR (" + col + " = " + value + " AND seq " + cmp +
+           " " + seq + "))";
+  }
   sql += std::string(" ORDER BY ") + col + " " + dir + ", seq " + dir + " LIMIT " + std::to_string(limit + 1);
   {
     Statement q(db_, sql.c_str());

@@ -132,9 +132,9 @@ void WebhookDispatcher::run() {
     const int64_t now = now_ms_();
     purge_if_due(now);
     Result<std::vector<OutboxItem>> due = store_.due_webhooks(now, kBatch);
-    if (!due)
+    if (!due) {
       store_errors_.fetch_add(1, std::memory_order_relaxed);
-    else
+    } else {
       for (const OutboxItem& item : *due) {
         {
           std::lock_guard check(mu_);
@@ -156,6 +156,7 @@ void WebhookDispatcher::run() {
         }
         if (!st) store_errors_.fetch_add(1, std::memory_order_relaxed);
       }
+    }
     // Sleep until the next retry is due, a poke, or the idle poll.
     std::chrono::milliseconds wait = kIdlePoll;
     if (due && due->size() == kBatch)
@@ -168,7 +169,7 @@ void WebhookDispatcher::run() {
 }
 
 void WebhookDispatcher::purge_if_due(int64_t now) {
-  constexpr int64_t kPurgeEveryMs = 3600 * 1000;
+  constexpr int64_t kPurgeEveryMs = int64_t{3600} * 1000;
   if (last_purge_ms_ != 0 && now - last_purge_ms_ < kPurgeEveryMs) return;
   last_purge_ms_ = now;
   Result<std::vector<CaseSummary>> gone = store_.purge(now - int64_t{retention_days_} * 24 * 3600 * 1000, false);
