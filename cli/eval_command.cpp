@@ -68,8 +68,8 @@ struct Label {
 struct ConvResult {
   uint64_t messages = 0;
   Level max_level = Level::kNone;
-  std::array<uint64_t, 4> first_at{};  // 1-based message index of the first verdict at each level, 0 never
-  std::string suspect_at_review;       // suspect of the first verdict at review or above
+  std::array<uint64_t, kLevelCount> first_at{};  // 1-based message index of the first verdict at each level, 0 never
+  std::string suspect_at_review;                 // suspect of the first verdict at review or above
   // --sweep, per candidate threshold: first message with risk >= it (or urgent), 0 never,
   // and the suspect then.
   std::vector<uint64_t> sweep_first;
@@ -246,7 +246,7 @@ int run_eval(const EvalArgs& a) {
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
   // Per conversation, at each level: flagged = reached it.
-  std::array<uint64_t, 4> tp{}, fp{}, fn{};
+  std::array<uint64_t, kLevelCount> tp{}, fp{}, fn{};
   uint64_t unlabelled = 0, positives = 0, negatives = 0, right_sender = 0, flagged_with_predators = 0;
   std::vector<double> read_share, read_share_watch;
   std::vector<SweepRow> sweep(thresholds.size());
@@ -259,7 +259,7 @@ int run_eval(const EvalArgs& a) {
     }
     const Label& l = it->second;
     (l.label ? positives : negatives)++;
-    for (int lv = 1; lv < 4; ++lv) {
+    for (size_t lv = 1; lv < kLevelCount; ++lv) {
       const bool flagged = c.max_level >= static_cast<Level>(lv);
       if (flagged && l.label)
         ++tp[lv];
@@ -296,7 +296,8 @@ int run_eval(const EvalArgs& a) {
     }
   }
   json levels = json::object();
-  for (int lv = 1; lv < 4; ++lv) levels[to_string(static_cast<Level>(lv))] = prf(tp[lv], fp[lv], fn[lv], negatives);
+  for (size_t lv = 1; lv < kLevelCount; ++lv)
+    levels[to_string(static_cast<Level>(lv))] = prf(tp[lv], fp[lv], fn[lv], negatives);
   json out = {{"messages", messages},
               {"skipped_lines", bad},
               {"conversations", convs.size()},
@@ -334,7 +335,7 @@ int run_eval(const EvalArgs& a) {
       static_cast<unsigned long long>(unlabelled));
   std::printf("%-8s %6s %6s %6s %9s %7s %6s %6s %10s\n", "level", "tp", "fp", "fn", "precision", "recall", "f1", "f0.5",
               "neg.flag%");
-  for (int lv = 1; lv < 4; ++lv) {
+  for (size_t lv = 1; lv < kLevelCount; ++lv) {
     const json& p = levels[to_string(static_cast<Level>(lv))];
     std::printf("%-8s %6llu %6llu %6llu %9.3f %7.3f %6.3f %6.3f %9.2f%%\n", to_string(static_cast<Level>(lv)),
                 static_cast<unsigned long long>(tp[lv]), static_cast<unsigned long long>(fp[lv]),

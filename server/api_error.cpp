@@ -15,6 +15,24 @@ nlohmann::json error_json(const Error& e) {
        {{"code", e.code}, {"message", clip_echo(e.message, kMaxErrorMessageBytes)}, {"field", clip_echo(e.field)}}}};
 }
 
+unsigned http_status(ErrorKind kind) {
+  switch (kind) {
+    case ErrorKind::kTooLarge:
+      return 413;
+    case ErrorKind::kNotFound:
+      return 404;
+    case ErrorKind::kConflict:
+      return 409;
+    case ErrorKind::kUnavailable:
+      return 503;
+    case ErrorKind::kInvalid:
+      break;
+  }
+  return 400;
+}
+
+Response error_response(const Error& e) { return error_response(http_status(e.kind), e); }
+
 Response error_response(unsigned status, const Error& e) {
   Response r;
   r.status = status;

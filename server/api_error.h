@@ -19,7 +19,13 @@ namespace vigil::server {
 // the request.
 nlohmann::json error_json(const Error& e);
 
-// A reply carrying error_json(e) with `status`.
+// The HTTP status of an error of `kind`: 400 invalid, 413 too large, 404 not found,
+// 409 conflict, 503 unavailable.
+unsigned http_status(ErrorKind kind);
+
+// A reply carrying error_json(e) with the status of its kind.
+Response error_response(const Error& e);
+// The same with a status the route chooses (401, 405, 429 ...).
 Response error_response(unsigned status, const Error& e);
 Response error_response(unsigned status, std::string code, std::string message, std::string field = "");
 

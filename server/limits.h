@@ -7,21 +7,21 @@
 #include <chrono>
 #include <cstddef>
 
+#include "plugin/engine/message.h"
+
 namespace vigil::server {
 
-struct Limits {
+// The message's own bounds (max_text_bytes, max_id_bytes, max_recipients; 400
+// message.text_too_long, message.id_too_long, message.too_many_recipients) are
+// MessageLimits, defined once in plugin/engine/message.h; the reader takes these
+// limits as they are.
+struct Limits : MessageLimits {
   // Request body (POST /v1/messages, /v1/explain ...); larger bodies get 413.
   size_t max_body_bytes = 4 << 20;
   // Request bodies being read or handled at once, across all connections (body_budget.h).
   // A request whose declared body would pass it gets 503 server.busy before its body is
   // read, and the connection closes. At least max_body_bytes.
   size_t max_body_bytes_in_flight = size_t{256} << 20;
-  // One message's `text`; longer texts get 400 message.text_too_long.
-  size_t max_text_bytes = 64 << 10;
-  // conversation_id, message_id, sender_id and each recipient id.
-  size_t max_id_bytes = 256;
-  // recipient_ids per message.
-  size_t max_recipients = 1000;
   // Messages in one request ({"messages": [...]}) or one WebSocket frame; more get 413.
   size_t max_batch = 1000;
   // One WebSocket message (after reassembly); larger closes the socket with 1009.

@@ -31,8 +31,8 @@ Result<json> parse_json_body(std::string_view body) { return json_from_text(body
 Response score_body(ServerContext& ctx, std::string_view body) {
   // Per io thread: the messages' strings keep their capacity from one body to the next.
   thread_local MessageBatch batch;
-  const Status<> read = messages_from_json_text(body, ctx.message_limits, ctx.config.limits.max_batch, batch);
-  if (!read) return error_response(read.error().code == "request.batch_too_large" ? 413 : 400, read.error());
+  const Status<> read = messages_from_json_text(body, ctx.config.limits, ctx.config.limits.max_batch, batch);
+  if (!read) return error_response(read.error());
   const size_t n = batch.messages.size();
   const bool many = batch.shape != MessageBatch::Shape::kOne;
   const char* prefix = batch.shape == MessageBatch::Shape::kWrapped ? "messages" : "";
@@ -60,7 +60,7 @@ Response score_body(ServerContext& ctx, std::string_view body) {
         if (!e.field.empty()) where.append(".").append(e.field);
         e.field = std::move(where);
       }
-      return error_response(e.code.rfind("message.", 0) == 0 ? 400 : 503, e);
+      return error_response(e);
     }
     // A verdict that names a case is sent only once the case is committed.
     if (ctx.cases) {

@@ -56,18 +56,13 @@ struct ServerContext {
         auth(config.tokens),
         bodies(config.limits.max_body_bytes_in_flight),
         engine(std::move(e)),
-        normalizer(std::move(n)) {
-    message_limits.max_text_bytes = config.limits.max_text_bytes;
-    message_limits.max_id_bytes = config.limits.max_id_bytes;
-    message_limits.max_recipients = config.limits.max_recipients;
-  }
+        normalizer(std::move(n)) {}
   ServerContext(const ServerContext&) = delete;
   ServerContext& operator=(const ServerContext&) = delete;
 
   const ServerConfig config;
   const Authenticator auth;
   BodyBudget bodies;  // request body bytes in flight, across all connections
-  MessageLimits message_limits;
   Metrics metrics;
   const std::unique_ptr<Engine> engine;
   const std::unique_ptr<Normalizer> normalizer;        // for POST /v1/explain

@@ -23,7 +23,7 @@
  *   flush_interval_ms: 1000    state written this often (what a crash can lose)
  *   max_text_bytes: 65536      longer texts are refused (message.text_too_long)
  *   max_id_bytes: 256          longer ids are refused (message.id_too_long)
- *   max_recipients: 64         more recipient_ids are refused (message.too_many_recipients)
+ *   max_recipients: 1000       more recipient_ids are refused (message.too_many_recipients)
  * Relative paths are relative to the folder holding the config file. config_path NULL
  * means every default, relative to the current directory.
  */

@@ -9,12 +9,23 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <variant>
 #include <vector>
 
 namespace vigil {
+
+// What kind of failure an Error is, so a caller can choose an outcome (the sidecar's HTTP
+// status, server/api_error.h) from the error itself, never by matching its code.
+enum class ErrorKind : uint8_t {
+  kInvalid,      // the input is wrong: a bad request, file or value (the default)
+  kTooLarge,     // the input passes a limit on its size or count
+  kNotFound,     // what the input names does not exist
+  kConflict,     // the input is stale: what it names changed since it was read
+  kUnavailable,  // a resource failed (storage, ...): the input may succeed later
+};
 
 struct Error {
   Error() = default;
@@ -33,6 +44,10 @@ struct Error {
     field = std::move(name);
     return std::move(*this);
   }
+  Error&& as(ErrorKind k) && {
+    kind = k;
+    return std::move(*this);
+  }
 
   std::string code;     // stable, dotted: "rule.unknown_key", "message.invalid_utf8"
   std::string message;  // one sentence a person can act on
@@ -41,6 +56,7 @@ struct Error {
   int column = 0;       // 1-based; 0 when unknown
   std::string rule_id;  // empty when not about one rule
   std::string field;    // JSON field or YAML key path, empty when none
+  ErrorKind kind = ErrorKind::kInvalid;
 
   // "file:line:column: code: message [rule id]" with the parts that are known.
   std::string to_text() const;

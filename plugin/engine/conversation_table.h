@@ -125,7 +125,6 @@ class ConversationTable {
   void sweep(int64_t now_ms);
 
   size_t size() const;
-  size_t shard_count() const { return shards_.size(); }
   const TableCounters& counters() const { return counters_; }
 
  private:

@@ -157,8 +157,8 @@ struct Engine::Impl {
   struct Counters {
     std::atomic<uint64_t> messages{0}, duplicates{0}, rejected{0}, overflow{0}, flushes{0}, flushed{0},
         flush_failures{0}, restored{0}, reloads{0}, reload_failures{0}, backpressure_waits{0}, cache_write_failures{0};
-    std::array<std::atomic<uint64_t>, 4> levels{};
-    std::array<std::atomic<uint64_t>, 8> stage_hits{};
+    std::array<std::atomic<uint64_t>, kLevelCount> levels{};
+    std::array<std::atomic<uint64_t>, kMaxStages> stage_hits{};
   } counters;
 
   int64_t now() const { return opt.now_ms(); }
@@ -368,7 +368,7 @@ Result<Verdict> Engine::Impl::process(const Message& m, Explanation* explain) {
     vh.end = h.end;
     vh.age = h.age;
     vh.shadow = r.status == RuleStatus::kShadow;
-    if (!vh.shadow && r.stage_index >= 0 && r.stage_index < 8)
+    if (!vh.shadow && r.stage_index >= 0 && r.stage_index < kMaxStages)
       counters.stage_hits[r.stage_index].fetch_add(1, std::memory_order_relaxed);
     v.hits.push_back(std::move(vh));
   }

@@ -76,7 +76,7 @@ struct EngineOptions {
   // Conversations changed and not yet committed, at most; past it (or past what the writer
   // commits in half an interval, if less) process() waits for the writer.
   size_t max_unflushed = 20'000;
-  size_t max_text_bytes = 64 * 1024;
+  size_t max_text_bytes = MessageLimits{}.max_text_bytes;
   // > 0: cap on the store file's size; past it flushes fail (counted) as on a full disk.
   int64_t store_max_bytes = 0;
   // The clock, injectable for tests; returns epoch milliseconds. Default: system clock.

@@ -6,6 +6,8 @@
 #include <array>
 #include <cstdint>
 
+#include "plugin/common/types.h"
+
 namespace vigil {
 
 struct EngineStats {
@@ -29,8 +31,8 @@ struct EngineStats {
   uint64_t restored_conversations = 0;      // snapshots loaded at create()
   uint64_t rule_reloads = 0;                // successful reload_rules()
   uint64_t rule_reload_failures = 0;
-  std::array<uint64_t, 4> verdicts_by_level{};  // indexed by Level
-  std::array<uint64_t, 8> hits_by_stage{};      // scored hits, by stage index (first 8 stages)
+  std::array<uint64_t, kLevelCount> verdicts_by_level{};  // indexed by Level
+  std::array<uint64_t, kMaxStages> hits_by_stage{};       // scored hits, by stage index
 };
 
 }  // namespace vigil

@@ -1,24 +1,18 @@
 // Message and Verdict: what a platform sends for each chat message and what Vigil
 // answers (API v1, server/README.md). Plain data; copyable, movable. The JSON forms live in
-// message_json.h.
+// message_json.h, the enumerations (AgeBand, Channel, Level, Action) in
+// plugin/common/types.h.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "plugin/common/types.h"
+
 namespace vigil {
-
-enum class AgeBand : uint8_t { kUnknown, kAdult, kMinor };
-enum class Channel : uint8_t { kUnknown, kDm, kGroup, kPublic };
-enum class Level : uint8_t { kNone, kWatch, kReview, kUrgent };
-enum class Action : uint8_t { kAllow, kNudge, kHold, kEscalate };
-
-const char* to_string(AgeBand v);
-const char* to_string(Channel v);
-const char* to_string(Level v);
-const char* to_string(Action v);
 
 struct Message {
   std::string conversation_id;  // required
@@ -30,6 +24,15 @@ struct Message {
   AgeBand sender_age_band = AgeBand::kUnknown;
   int32_t sender_account_age_days = -1;  // -1: unknown
   Channel channel = Channel::kUnknown;
+};
+
+// The bounds on one message, defined once: the reader (message_json.h) refuses what
+// passes them, the engine refuses text past max_text_bytes (EngineOptions), and the
+// sidecar's `limits:` (server/limits.h) and the C API's config extend or set them.
+struct MessageLimits {
+  size_t max_text_bytes = 64 * 1024;  // `text`; longer is message.text_too_long
+  size_t max_id_bytes = 256;          // conversation_id, message_id, sender_id, each recipient
+  size_t max_recipients = 1000;       // recipient_ids per message
 };
 
 struct VerdictHit {

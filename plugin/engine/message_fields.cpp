@@ -93,13 +93,7 @@ Error ts_type_error() {
 }
 
 Status<> age_band_from(std::string_view s, Message& m) {
-  if (s == "adult")
-    m.sender_age_band = AgeBand::kAdult;
-  else if (s == "minor")
-    m.sender_age_band = AgeBand::kMinor;
-  else if (s == "unknown")
-    m.sender_age_band = AgeBand::kUnknown;
-  else
+  if (!from_string(s, m.sender_age_band))
     return field_error("message.bad_value", "sender.age_band must be adult, minor or unknown", "sender.age_band");
   return {};
 }
@@ -131,13 +125,8 @@ Error unknown_field(const std::string& key) {
 }
 
 Status<> channel_from(std::string_view s, Message& m) {
-  if (s == "dm")
-    m.channel = Channel::kDm;
-  else if (s == "group")
-    m.channel = Channel::kGroup;
-  else if (s == "public")
-    m.channel = Channel::kPublic;
-  else
+  // "unknown" is the absent channel's value, not one a client sends.
+  if (s == to_string(Channel::kUnknown) || !from_string(s, m.channel))
     return field_error("message.bad_value", "channel must be dm, group or public", "channel");
   return {};
 }

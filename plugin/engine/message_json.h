@@ -46,12 +46,6 @@ namespace vigil {
 // readers stop reading there, so 4 MiB of `[` costs a few bytes of work, not a tree.
 inline constexpr size_t kMaxJsonDepth = 64;
 
-struct MessageLimits {
-  size_t max_text_bytes = 64 * 1024;
-  size_t max_id_bytes = 256;  // conversation_id, message_id, sender_id, each recipient
-  size_t max_recipients = 64;
-};
-
 // A body the sidecar scores: one message {...}, a batch {"messages": [...]}, or a bare
 // array [...].
 struct MessageBatch {
@@ -77,7 +71,8 @@ Status<> message_from_json_text(std::string_view text, const MessageLimits& limi
 //   message.not_object        neither an object nor an array (field "")
 //   message.unknown_field     a key beside "messages" in a batch (the first in key order)
 //   message.bad_type          "messages" is not an array (field "messages")
-//   request.batch_too_large   more than max_batch items (field "messages" or "")
+//   request.batch_too_large   more than max_batch items (field "messages" or "";
+//                             ErrorKind::kTooLarge, every other error kInvalid)
 //   the first bad item's error, its field prefixed: "messages[3].text", "[3].text", and
 //   "[3]" alone (message.not_object) for an item that is not an object.
 // On error `out` holds partial messages.

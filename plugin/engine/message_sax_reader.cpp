@@ -525,7 +525,8 @@ Status<> MessageSax::batch_result(const char* prefix) {
   if (items_ > max_batch_) {
     return Error("request.batch_too_large",
                  std::to_string(items_) + " messages is more than the limit of " + std::to_string(max_batch_))
-        .for_field(prefix);
+        .for_field(prefix)
+        .as(ErrorKind::kTooLarge);
   }
   if (item_error_) return std::move(*item_error_);
   out_.messages.resize(items_);

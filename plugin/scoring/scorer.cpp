@@ -16,11 +16,6 @@ std::string fmt2(double v) {
   return buf;
 }
 
-const char* level_name(Level l) {
-  static constexpr const char* kNames[] = {"none", "watch", "review", "urgent"};
-  return kNames[static_cast<int>(l)];
-}
-
 // True when another scored hit of the same message and stage weighs more (or the same,
 // earlier in the list): that one is the message's hit for the stage.
 bool outweighed(std::span<const ScoreHit> hits, size_t j) {
@@ -240,7 +235,7 @@ ScoreOutcome Scorer::evaluate(const ConversationState& s, Explanation* explain) 
     else if (out.level == Level::kNone)
       explain->reason = "risk " + fmt2(out.risk) + " is below watch (" + fmt2(c_.levels[1].min_risk) + ")";
     else
-      explain->reason = "risk " + fmt2(out.risk) + " >= " + level_name(out.level) + " (" +
+      explain->reason = "risk " + fmt2(out.risk) + " >= " + to_string(out.level) + " (" +
                         fmt2(c_.levels[static_cast<int>(out.level)].min_risk) + ")";
   }
   return out;

@@ -68,16 +68,6 @@ class Reader {
   Errors errors_;
 };
 
-Action parse_action(const std::string& s, bool& ok) {
-  ok = true;
-  if (s == "allow") return Action::kAllow;
-  if (s == "nudge") return Action::kNudge;
-  if (s == "hold") return Action::kHold;
-  if (s == "escalate") return Action::kEscalate;
-  ok = false;
-  return Action::kAllow;
-}
-
 void parse_stages(Reader& r, const YAML::Node& node, const std::vector<std::string>& names, double default_cap,
                   double default_half_life_h, ScorerConfig& c) {
   if (!node || !node.IsMap()) {
@@ -133,16 +123,16 @@ void parse_stages(Reader& r, const YAML::Node& node, const std::vector<std::stri
 }
 
 void parse_levels(Reader& r, const YAML::Node& node, ScorerConfig& c) {
-  static constexpr const char* kNames[] = {"none", "watch", "review", "urgent"};
   if (!node || !node.IsMap()) {
     r.fail(node ? node : YAML::Node(), "levels", "stages.yaml needs a `levels:` map (none, watch, review, urgent)",
            "scorer.missing_key");
     return;
   }
-  r.known_keys(node, "levels", {"none", "watch", "review", "urgent"});
-  for (int i = 0; i < 4; ++i) {
-    const std::string path = std::string("levels.") + kNames[i];
-    const YAML::Node l = node[kNames[i]];
+  r.known_keys(node, "levels", {kLevelNames[0], kLevelNames[1], kLevelNames[2], kLevelNames[3]});
+  for (size_t i = 0; i < kLevelCount; ++i) {
+    const std::string name(kLevelNames[i]);
+    const std::string path = "levels." + name;
+    const YAML::Node l = node[name];
     if (!l || !l.IsMap()) {
       r.fail(l ? l : node, path, path + " is required, with `action` (and `min_risk` above none)",
              "scorer.missing_key");
@@ -154,13 +144,14 @@ void parse_levels(Reader& r, const YAML::Node& node, ScorerConfig& c) {
     if (i > 0) r.number(l, path, "min_risk", 0.01, 100, c.levels[i].min_risk);
     bool ok = false;
     const YAML::Node a = l["action"];
-    if (a && a.IsScalar()) c.levels[i].action = parse_action(a.as<std::string>(), ok);
+    if (a && a.IsScalar()) ok = from_string(a.as<std::string>(), c.levels[i].action);
     if (!ok) r.fail(a ? a : l, path + ".action", path + ".action must be allow, nudge, hold or escalate");
   }
-  for (int i = 2; i < 4; ++i)
+  for (size_t i = 2; i < kLevelCount; ++i)
     if (c.levels[i].min_risk <= c.levels[i - 1].min_risk)
-      r.fail(node, std::string("levels.") + kNames[i],
-             std::string("levels.") + kNames[i] + ".min_risk must be above " + kNames[i - 1] + "'s");
+      r.fail(node, "levels." + std::string(kLevelNames[i]),
+             "levels." + std::string(kLevelNames[i]) + ".min_risk must be above " + std::string(kLevelNames[i - 1]) +
+                 "'s");
 }
 
 }  // namespace
@@ -233,7 +224,7 @@ Result<ScorerConfig, Errors> ScorerConfig::parse(std::string_view yaml, const st
 }
 
 Level ScorerConfig::level_for(double risk) const {
-  for (int i = 3; i > 0; --i)
+  for (size_t i = kLevelCount - 1; i > 0; --i)
     if (risk >= levels[i].min_risk) return static_cast<Level>(i);
   return Level::kNone;
 }

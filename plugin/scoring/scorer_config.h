@@ -17,12 +17,10 @@
 #include <vector>
 
 #include "plugin/common/error.h"
-#include "plugin/engine/message.h"
+#include "plugin/common/types.h"
 
 namespace vigil {
 
-// The state holds evidence for at most this many stages.
-inline constexpr int kMaxStages = 8;
 // The largest `scorer.max_participants` accepted.
 inline constexpr int kMaxParticipantsLimit = 1000;
 
@@ -56,14 +54,14 @@ struct ScorerConfig {
   // risky one (never the riskiest, never the one who made it urgent).
   int max_participants = 50;
   // Context multipliers (the sender's score is multiplied by each that applies).
-  double m_other_minor = 1;             // another participant is a known minor
-  double m_others_adult = 1;            // every other participant is a known adult (at most 1; optional)
-  double m_sender_adult = 1;            // the sender is a known adult
-  double m_sender_unknown = 1;          // the sender's age is unknown
-  double m_sender_minor = 1;            // the sender is a known minor (peers)
-  double m_new_account = 1;             // the sender's account is new
-  std::array<LevelParams, 4> levels{};  // indexed by Level
-  std::string file;                     // where it came from, for errors
+  double m_other_minor = 1;                       // another participant is a known minor
+  double m_others_adult = 1;                      // every other participant is a known adult (at most 1; optional)
+  double m_sender_adult = 1;                      // the sender is a known adult
+  double m_sender_unknown = 1;                    // the sender's age is unknown
+  double m_sender_minor = 1;                      // the sender is a known minor (peers)
+  double m_new_account = 1;                       // the sender's account is new
+  std::array<LevelParams, kLevelCount> levels{};  // indexed by Level
+  std::string file;                               // where it came from, for errors
 
   // Parses the `scorer:` and `levels:` sections of `yaml` (the text of stages.yaml).
   // `stage_names` is the `stages:` list the rule loader read, in order.

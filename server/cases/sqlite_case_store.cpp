@@ -579,7 +579,8 @@ Result<CaseSummary> read_case(sqlite3* db, std::string_view id) {
   q.bind(1, id);
   const int rc = q.step();
   if (rc == SQLITE_ROW) return read_summary(q);
-  if (rc == SQLITE_DONE) return Error("case.not_found", "no case with this id").for_field("id");
+  if (rc == SQLITE_DONE)
+    return Error("case.not_found", "no case with this id").for_field("id").as(ErrorKind::kNotFound);
   return sql_error(db, "cases: read");
 }
 
@@ -595,7 +596,8 @@ bool insert_audit(sqlite3* db, const AuditEntry& e) {
 Error version_conflict(const CaseSummary& c, int64_t expected) {
   return Error("case.conflict", "the case changed since it was read (version " + std::to_string(expected) + ", now " +
                                     std::to_string(c.version) + "); read it again")
-      .for_field("version");
+      .for_field("version")
+      .as(ErrorKind::kConflict);
 }
 
 }  // namespace
@@ -609,11 +611,12 @@ Result<CaseSummary> SqliteCaseStore::assign(std::string_view case_id, const Assi
   CaseSummary c = std::move(read).value();
   if (r.expected_version > 0 && r.expected_version != c.version) return version_conflict(c, r.expected_version);
   if (is_closed(c.status))
-    return Error("case.conflict",
-                 std::string("the case is ") + to_string(c.status) + "; a closed case is not assigned");
+    return Error("case.conflict", std::string("the case is ") + to_string(c.status) + "; a closed case is not assigned")
+        .as(ErrorKind::kConflict);
   if (!c.assignee.empty() && c.assignee != r.assignee && !r.force)
     return Error("case.assigned", "the case is assigned to " + c.assignee + "; send \"force\": true to take it over")
-        .for_field("assignee");
+        .for_field("assignee")
+        .as(ErrorKind::kConflict);
   const std::string before = c.assignee;
   c.assignee = r.assignee;
   if (c.status == CaseStatus::kOpen) c.status = CaseStatus::kInReview;
@@ -650,7 +653,8 @@ Result<CaseSummary> SqliteCaseStore::decide(std::string_view case_id, const Deci
     if (q.step() == SQLITE_ROW) who = " by " + q.text(0);
     return Error("case.conflict", std::string("the case is already ") + to_string(c.status) + who + "; the decision '" +
                                       r.decision.decision + "' was not applied")
-        .for_field("decision");
+        .for_field("decision")
+        .as(ErrorKind::kConflict);
   }
   Decision d = r.decision;
   d.from = c.status;

@@ -65,11 +65,11 @@ class Statement {
 };
 
 // The store's error for a failed call on db: cases.full (disk full), cases.read_only, or
-// cases.io, with what was being done and SQLite's message.
+// cases.io, with what was being done and SQLite's message; ErrorKind::kUnavailable.
 inline Error sql_error(sqlite3* db, const std::string& what) {
   const int code = db ? sqlite3_extended_errcode(db) & 0xff : SQLITE_ERROR;
   const char* id = code == SQLITE_FULL ? "cases.full" : code == SQLITE_READONLY ? "cases.read_only" : "cases.io";
-  return Error(id, what + ": " + (db ? sqlite3_errmsg(db) : "no database"));
+  return Error(id, what + ": " + (db ? sqlite3_errmsg(db) : "no database")).as(ErrorKind::kUnavailable);
 }
 
 // Runs SQL without results (schema, BEGIN/COMMIT); true on success.

@@ -31,13 +31,6 @@ std::string actor_name(ServerContext& ctx, const Request& req, Scope scope) {
   return a.token->name.empty() ? std::string("unnamed") : a.token->name;
 }
 
-Response store_error(const Error& e) {
-  if (e.code == "case.not_found") return error_response(404, e);
-  if (e.code == "case.conflict" || e.code == "case.assigned") return error_response(409, e);
-  if (e.code.rfind("request.", 0) == 0) return error_response(400, e);
-  return error_response(503, e);
-}
-
 Response json_reply(const json& j) {
   Response r;
   r.body = dump_json(j);
@@ -200,7 +193,7 @@ Response handle_assign(ServerContext& ctx, const Request& req, const std::string
   }
   if (a.assignee.empty()) return error_response(400, "request.bad_value", "assignee must not be empty", "assignee");
   Result<CaseSummary> c = ctx.cases->store().assign(id, a);
-  if (!c) return store_error(c.error());
+  if (!c) return error_response(c.error());
   return json_reply(summary_json(*c));
 }
 
@@ -229,9 +222,9 @@ Response handle_decision(ServerContext& ctx, const Request& req, const std::stri
   d.decision.moderator = actor_name(ctx, req, kScopeModerate);
   d.decision.at_ms = ctx.cases->now_ms();
   Result<CaseSummary> c = ctx.cases->store().decide(id, d);
-  if (!c) return store_error(c.error());
+  if (!c) return error_response(c.error());
   ctx.webhooks->notify();
-  if (Status<> s = ctx.cases->refresh(c->conversation_id); !s) return store_error(s.error());
+  if (Status<> s = ctx.cases->refresh(c->conversation_id); !s) return error_response(s.error());
   return json_reply(summary_json(*c));
 }
 
@@ -263,7 +256,7 @@ Response handle_case_list(ServerContext& ctx, const Request& req) {
   Result<CaseQuery> q = case_query(req.query);
   if (!q) return error_response(400, q.error());
   Result<CasePage> page = ctx.cases->store().list(*q);
-  if (!page) return store_error(page.error());
+  if (!page) return error_response(page.error());
   json list = json::array();
   for (const CaseSummary& c : page->cases) list.push_back(summary_json(c));
   json counts = json::object();
@@ -282,7 +275,7 @@ Response handle_case_get(ServerContext& ctx, const Request& req) {
   if (!suffix.empty() && suffix != "export")
     return error_response(404, "request.unknown_route", "no route " + std::string(req.path));
   Result<std::optional<CaseRecord>> c = ctx.cases->store().get(id);
-  if (!c) return store_error(c.error());
+  if (!c) return error_response(c.error());
   if (!*c) return error_response(404, "case.not_found", "no case with this id", "id");
   const CaseRecord& rec = **c;
   const bool is_export = suffix == "export";
@@ -294,7 +287,7 @@ Response handle_case_get(ServerContext& ctx, const Request& req) {
   if (Status<> s = audit(ctx, actor_name(ctx, req, kScopeModerate), is_export ? "case.export" : "case.read",
                          rec.summary.id, rec.summary.conversation_id, detail);
       !s)
-    return store_error(s.error());
+    return error_response(s.error());
   if (is_export) return json_reply(export_bundle(rec, ctx.cases->now_ms()));
   // The case's own audit trail (this read included), so a moderator sees who read and
   // decided it without the admin-only GET /v1/audit.
@@ -302,7 +295,7 @@ Response handle_case_get(ServerContext& ctx, const Request& req) {
   q.case_id = rec.summary.id;
   q.limit = kCaseAuditLimit;
   Result<std::vector<AuditEntry>> trail = ctx.cases->store().audit_log(q);
-  if (!trail) return store_error(trail.error());
+  if (!trail) return error_response(trail.error());
   json body = case_json(rec);
   json list = json::array();
   for (const AuditEntry& e : *trail) list.push_back(audit_json(e));
@@ -341,7 +334,7 @@ Response handle_audit(ServerContext& ctx, const Request& req) {
                             "bad query parameter '" + k + "' (case_id, actor, action, after=SEQ, limit=1..1000)", k);
   }
   Result<std::vector<AuditEntry>> entries = ctx.cases->store().audit_log(q);
-  if (!entries) return store_error(entries.error());
+  if (!entries) return error_response(entries.error());
   json list = json::array();
   for (const AuditEntry& e : *entries) list.push_back(audit_json(e));
   const bool full = entries->size() == q.limit;
@@ -371,9 +364,9 @@ Response handle_conversation_erase(ServerContext& ctx, const Request& req) {
     forgotten = ctx.engine->forget(id);
     erased = ctx.cases->store().erase_conversation(id, closed_cases);
   }
-  if (!erased) return store_error(erased.error());
+  if (!erased) return error_response(erased.error());
   json detail = {{"scorer_state", forgotten}, {"cases_kept", erased->kept}, {"cases_deleted", erased->deleted}};
-  if (Status<> s = audit(ctx, actor, "conversation.erase", "", id, detail); !s) return store_error(s.error());
+  if (Status<> s = audit(ctx, actor, "conversation.erase", "", id, detail); !s) return error_response(s.error());
   detail["conversation_id"] = id;
   return json_reply(detail);
 }

@@ -27,3 +27,10 @@ TEST_CASE("a Result holds either the value or the error", "[error]") {
   REQUIRE_FALSE(bad.ok());
   CHECK(bad.error().code == "x.y");
 }
+
+TEST_CASE("an error's kind is invalid input unless its maker says otherwise", "[error]") {
+  CHECK(Error("message.bad_type", "x").kind == vigil::ErrorKind::kInvalid);
+  const Error e = Error("case.not_found", "no case").for_field("id").as(vigil::ErrorKind::kNotFound);
+  CHECK(e.kind == vigil::ErrorKind::kNotFound);
+  CHECK(e.field == "id");
+}
