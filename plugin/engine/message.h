@@ -30,9 +30,9 @@ struct Message {
 // passes them, the engine refuses text past max_text_bytes (EngineOptions), and the
 // sidecar's `limits:` (server/limits.h) and the C API's config extend or set them.
 struct MessageLimits {
-  size_t max_text_bytes = 64 * 1024;  // `text`; longer is message.text_too_long
-  size_t max_id_bytes = 256;          // conversation_id, message_id, sender_id, each recipient
-  size_t max_recipients = 1000;       // recipient_ids per message
+  size_t max_text_bytes = size_t{64} << 10;  // `text`; longer is message.text_too_long
+  size_t max_id_bytes = 256;                 // conversation_id, message_id, sender_id, each recipient
+  size_t max_recipients = 1000;              // recipient_ids per message
 };
 
 struct VerdictHit {

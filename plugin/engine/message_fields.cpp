@@ -42,15 +42,17 @@ Error string_error(const char* code, const std::string& field, size_t max_bytes,
   if (c == "message.missing_field") return field_error(code, field + " must not be empty", field);
   if (c == "message.id_too_long")
     return field_error(code, field + " is longer than " + std::to_string(max_bytes) + " bytes", field);
-  if (c == "message.id_control_char")
+  if (c == "message.id_control_char") {
     return field_error(
         code,
         field + " holds a control character (byte " + std::to_string(control_char(s)) + "); ids must be printable",
         field);
-  if (c == "message.text_nul")
+  }
+  if (c == "message.text_nul") {
     return field_error(
         code, "text holds a NUL character (byte " + std::to_string(s.find('\0')) + "); nothing after it would be read",
         field);
+  }
   return field_error(code, field + " is not valid UTF-8", field);
 }
 
