@@ -147,11 +147,13 @@ void parse_levels(Reader& r, const YAML::Node& node, ScorerConfig& c) {
     if (a && a.IsScalar()) ok = from_string(a.as<std::string>(), c.levels[i].action);
     if (!ok) r.fail(a ? a : l, path + ".action", path + ".action must be allow, nudge, hold or escalate");
   }
-  for (size_t i = 2; i < kLevelCount; ++i)
-    if (c.levels[i].min_risk <= c.levels[i - 1].min_risk)
+  for (size_t i = 2; i < kLevelCount; ++i) {
+    if (c.levels[i].min_risk <= c.levels[i - 1].min_risk) {
       r.fail(node, "levels." + std::string(kLevelNames[i]),
              "levels." + std::string(kLevelNames[i]) + ".min_risk must be above " + std::string(kLevelNames[i - 1]) +
                  "'s");
+    }
+  }
 }
 
 }  // namespace
