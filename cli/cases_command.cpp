@@ -23,14 +23,14 @@ int run_verify(const std::string& file) {
   std::ifstream in(file, std::ios::binary);
   if (!in) {
     print_errors({Error("export.not_found", "cannot read the bundle").at(file)}, false);
-    return 2;
+    return kExitFailure;
   }
   std::stringstream ss;
   ss << in.rdbuf();
   Result<cases::VerifyReport> r = cases::verify_bundle(ss.str());
   if (!r) {
     print_errors({Error(r.error()).at(file)}, false);
-    return 2;
+    return kExitFailure;
   }
   if (r->ok) {
     std::cout << "ok: " << r->messages << " message(s), the chain is intact\n";
@@ -55,18 +55,18 @@ int run_purge(const PurgeFlags& flags) {
   if (!flags.config_file.empty()) {
     if (Status<Errors> s = load_config_file(flags.config_file, config); !s) {
       print_errors(s.error(), false);
-      return 2;
+      return kExitFailure;
     }
   }
   if (Status<Errors> s = apply_env([](const char* name) { return std::getenv(name); }, config); !s) {
     print_errors(s.error(), false);
-    return 2;
+    return kExitFailure;
   }
   if (flags.data_dir) config.data_dir = *flags.data_dir;
   if (flags.retention_days > 0) config.cases.retention_days = flags.retention_days;
   if (config.data_dir.empty()) {
     print_errors({Error("purge.no_data_dir", "purge needs a data directory (--data-dir or data_dir:)")}, false);
-    return 2;
+    return kExitUsage;
   }
   const auto file = config.data_dir / "cases.db";
   if (!std::filesystem::exists(file)) {
@@ -78,7 +78,7 @@ int run_purge(const PurgeFlags& flags) {
   Result<std::unique_ptr<cases::SqliteCaseStore>> store = cases::SqliteCaseStore::open(o);
   if (!store) {
     print_errors({store.error()}, false);
-    return 2;
+    return kExitFailure;
   }
   const int64_t now =
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -87,7 +87,7 @@ int run_purge(const PurgeFlags& flags) {
   Result<std::vector<cases::CaseSummary>> gone = (*store)->purge(cutoff, flags.dry_run);
   if (!gone) {
     print_errors({gone.error()}, false);
-    return 2;
+    return kExitFailure;
   }
   for (const cases::CaseSummary& c : *gone) {
     std::cout << (flags.dry_run ? "would purge " : "purged ") << c.id << " conversation " << c.conversation_id << " "
@@ -107,7 +107,7 @@ void register_cases(CLI::App& app) {
   exp->require_subcommand(1);
   auto file = std::make_shared<std::string>();
   CLI::App* verify =
-      exp->add_subcommand("verify", "Check a bundle's hash chain; exit 0 intact, 1 broken, 2 unreadable");
+      exp->add_subcommand("verify", "Check a bundle's hash chain; exit 0 intact, 1 broken or unreadable");
   verify->add_option("FILE", *file, "The bundle (JSON)")->required();
   verify->callback([file] { throw CLI::RuntimeError(run_verify(*file)); });
 
@@ -116,7 +116,8 @@ void register_cases(CLI::App& app) {
   purge->add_option("--config", flags->config_file, "The serve config (data_dir, cases.retention_days)");
   purge->add_option("--data-dir", flags->data_dir, "Data folder holding cases.db (default ./vigil-data)");
   purge->add_option("--retention-days", flags->retention_days, "Override cases.retention_days")
-      ->check(CLI::PositiveNumber);
+      ->type_name("DAYS")
+      ->check(CLI::PositiveNumber.description(""));
   purge->add_flag("--dry-run", flags->dry_run, "List what would be purged; change nothing");
   purge->callback([flags] { throw CLI::RuntimeError(run_purge(*flags)); });
 }

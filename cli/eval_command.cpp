@@ -46,6 +46,7 @@ constexpr uint64_t kProgressEvery = 100'000;
 
 struct EvalArgs {
   std::string rules;
+  CacheArgs cache;
   std::vector<std::string> inputs;
   std::vector<std::string> labels;
   bool json = false;
@@ -187,7 +188,7 @@ int run_eval(const EvalArgs& a) {
   for (const std::string& path : a.labels)
     if (auto st = read_labels(path, labels); !st) {
       print_errors({st.error()}, a.json);
-      return 2;
+      return kExitFailure;
     }
   std::vector<double> thresholds = a.thresholds.empty() ? default_thresholds() : a.thresholds;
   std::sort(thresholds.begin(), thresholds.end());
@@ -195,11 +196,13 @@ int run_eval(const EvalArgs& a) {
   if (!a.sweep) thresholds.clear();
   EngineOptions opt;
   opt.rules_dir = a.rules;
+  opt.rules_cache_dir = rules_cache_dir(a.cache);
   auto engine = Engine::create(opt);
   if (!engine) {
     print_errors(engine.error(), a.json);
-    return 2;
+    return kExitFailure;
   }
+  warn_cache_write(*(*engine)->rules());
   std::unordered_map<std::string, ConvResult> convs;
   std::map<std::string, uint64_t> stage_hits;
   uint64_t messages = 0, bad = 0;
@@ -208,7 +211,7 @@ int run_eval(const EvalArgs& a) {
     MessageStream in;
     if (auto st = in.open(input); !st) {
       print_errors({st.error()}, a.json);
-      return 2;
+      return kExitFailure;
     }
     Progress progress(in);
     Message m;
@@ -361,6 +364,7 @@ void register_eval(CLI::App& app) {
   auto a = std::make_shared<EvalArgs>();
   CLI::App* cmd = app.add_subcommand("eval", "Score a labelled JSONL corpus and report precision, recall and timing");
   add_rules_option(*cmd, a->rules);
+  add_cache_options(*cmd, a->cache);
   cmd->add_option("FILE", a->inputs, "Messages, one JSON object per line (- for stdin); several are read in turn")
       ->required();
   cmd->add_option("--labels", a->labels,
@@ -375,7 +379,8 @@ void register_eval(CLI::App& app) {
   cmd->add_option("--thresholds", a->thresholds, "Review thresholds for --sweep (risk 0-100; default 20,25,...,95)")
       ->delimiter(',')
       ->allow_extra_args(false)
-      ->check(CLI::Range(0.0, 100.0));
+      ->type_name("RISK,...")
+      ->check(CLI::Range(0.0, 100.0).description(""));
   cmd->callback([a] {
     const int rc = run_eval(*a);
     if (rc != 0) throw CLI::RuntimeError(rc);

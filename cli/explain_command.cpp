@@ -20,7 +20,7 @@ namespace {
 struct ExplainArgs {
   std::string rules_dir;
   std::vector<std::string> words;
-  std::string cache_dir;  // --cache, or $VIGIL_CACHE_DIR
+  CacheArgs cache;
   bool json = false;
 };
 
@@ -67,10 +67,7 @@ void print_explain(const nlohmann::json& e, std::string_view original) {
 }
 
 int run(const ExplainArgs& args) {
-  RuleLoadOptions options;
-  options.run_examples = false;
-  options.cache_dir = args.cache_dir;
-  auto loaded = RuleSet::load(args.rules_dir, options);
+  auto loaded = load_rules(args.rules_dir, args.cache);
   if (!loaded.ok()) {
     print_errors(loaded.error(), args.json);
     return 1;
@@ -96,7 +93,7 @@ void register_explain(CLI::App& app) {
   auto args = std::make_shared<ExplainArgs>();
   CLI::App* cmd = app.add_subcommand("explain", "Show how Vigil normalises and matches one message");
   add_rules_option(*cmd, args->rules_dir);
-  add_cache_option(*cmd, args->cache_dir);
+  add_cache_options(*cmd, args->cache);
   cmd->add_flag("--json", args->json,
                 "Print the JSON of POST /v1/explain: {normalized, transforms, hits: [{rule, stage, description, "
                 "start, end, norm_start, norm_end, captures, ...}], rules_version}");

@@ -1,7 +1,8 @@
 // vigil replay: reads messages (JSONL, one per line) and prints one verdict per line,
 // in input order. Malformed lines are reported on stderr ("FILE:LINE: code: message")
-// and skipped; the run goes on, and then exits 1 (2 when it could not start at all),
-// so a script never takes a partly read file for a clean run. Without --data-dir the
+// and skipped; the run goes on, and then exits 1 (as when it could not start at all:
+// rules refused, input unreadable), so a script never takes a partly read file for a
+// clean run. Without --data-dir the
 // state lives in memory only.
 #include <fstream>
 #include <iostream>
@@ -20,6 +21,7 @@ namespace {
 struct ReplayArgs {
   std::string rules;
   std::string data_dir;
+  CacheArgs cache;
   std::string input;
   bool explain = false;
 };
@@ -28,15 +30,18 @@ int run_replay(const ReplayArgs& a) {
   EngineOptions opt;
   opt.rules_dir = a.rules;
   opt.data_dir = a.data_dir;
+  // With --data-dir the engine caches in DATA_DIR/hs-cache, as serve does.
+  if (a.data_dir.empty() || !a.cache.dir.empty()) opt.rules_cache_dir = rules_cache_dir(a.cache);
   auto engine = Engine::create(opt);
   if (!engine) {
     print_errors(engine.error(), false);
-    return 2;
+    return kExitFailure;
   }
+  warn_cache_write(*(*engine)->rules());
   MessageStream in;
   if (auto st = in.open(a.input, MessageLimits{opt.max_text_bytes}); !st) {
     print_errors({st.error()}, false);
-    return 2;
+    return kExitFailure;
   }
   size_t bad = 0;
   Message m;
@@ -92,6 +97,7 @@ void register_replay(CLI::App& app) {
   auto a = std::make_shared<ReplayArgs>();
   CLI::App* cmd = app.add_subcommand("replay", "Score a JSONL file of messages and print one verdict per line");
   add_rules_option(*cmd, a->rules);
+  add_cache_options(*cmd, a->cache);
   cmd->add_option("--data-dir", a->data_dir, "Keep and resume state in DIR/vigil.db (default: memory only)");
   cmd->add_flag("--explain", a->explain, "Add an \"explain\" object to each verdict: hits, stages, multipliers");
   cmd->add_option("FILE", a->input, "Messages, one JSON object per line (- for stdin)")->required();

@@ -42,6 +42,7 @@ constexpr uint64_t kMaxReportedBadLines = 20;
 
 struct StatsArgs {
   std::string rules_dir;
+  CacheArgs cache;
   std::vector<std::string> corpora;
   bool json = false;
   size_t examples = 3;
@@ -228,9 +229,7 @@ void print_text(const RuleSet& rules, const Totals& totals) {
 }
 
 int run_stats(const StatsArgs& args) {
-  RuleLoadOptions options;
-  options.run_examples = false;
-  auto loaded = RuleSet::load(args.rules_dir, options);
+  auto loaded = load_rules(args.rules_dir, args.cache);
   if (!loaded) {
     print_errors(loaded.error(), args.json);
     return 1;
@@ -266,8 +265,11 @@ void register_rules_stats(CLI::App& rules) {
                                        "Per-rule hit report over JSONL corpora (hits per 10,000 "
                                        "messages, share of messages, example spans)");
   add_rules_option(*cmd, args->rules_dir);
+  add_cache_options(*cmd, args->cache);
   cmd->add_flag("--json", args->json, "Print the report as JSON on stdout");
-  cmd->add_option("--examples", args->examples, "Example spans kept per rule (default 3)")->check(CLI::Range(0, 100));
+  cmd->add_option("--examples", args->examples, "Example spans kept per rule (0-100, default 3)")
+      ->type_name("N")
+      ->check(CLI::Range(0, 100).description(""));
   cmd->add_option("corpora", args->corpora,
                   "JSONL files, one message a line with a string \"text\" (\"-\" reads stdin)")
       ->required();

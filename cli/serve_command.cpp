@@ -22,6 +22,7 @@ struct ServeFlags {
   unsigned threads = 0;
   bool threads_set = false;
   bool check_config = false;
+  CacheArgs cache;  // used when there is no data_dir (else DATA_DIR/hs-cache)
 };
 
 int run_serve(const ServeFlags& flags) {
@@ -48,9 +49,23 @@ int run_serve(const ServeFlags& flags) {
     return 1;
   }
   if (flags.check_config) {
-    std::cout << "config ok: listen " << config.listen_string() << ", rules " << config.rules_dir.string()
-              << ", data_dir " << (config.data_dir.empty() ? "(memory only)" : config.data_dir.string()) << ", "
-              << config.tokens.size() << " token(s), " << config.effective_threads() << " thread(s)\n";
+    // Like Suricata's -T: everything serve does before it listens (the rules compiled,
+    // the data folder created and opened for writing), then exit.
+    const std::string summary = "listen " + config.listen_string() + ", rules " + config.rules_dir.string() +
+                                ", data_dir " + (config.data_dir.empty() ? "(memory only)" : config.data_dir.string()) +
+                                ", " + std::to_string(config.tokens.size()) + " token(s), " +
+                                std::to_string(config.effective_threads()) + " thread(s)";
+    ServerOptions check;
+    check.check_only = true;
+    check.rules_cache_dir = rules_cache_dir(flags.cache);
+    Result<std::unique_ptr<Server>, Errors> server = Server::create(std::move(config), std::move(check));
+    if (!server) {
+      print_errors(server.error(), false);
+      return 1;
+    }
+    const std::shared_ptr<const RuleSet> rules = (*server)->context().engine->rules();
+    std::cout << "config ok: " << summary << "; " << rules->rules().size() << " rules, rules_version "
+              << rules->version() << "\n";
     return 0;
   }
   if (Status<> s = init_logging(config.log); !s) {
@@ -58,7 +73,9 @@ int run_serve(const ServeFlags& flags) {
     return 1;
   }
   const bool open = config.tokens.empty();
-  Result<std::unique_ptr<Server>, Errors> server = Server::create(std::move(config));
+  ServerOptions options;
+  options.rules_cache_dir = rules_cache_dir(flags.cache);
+  Result<std::unique_ptr<Server>, Errors> server = Server::create(std::move(config), std::move(options));
   if (!server) {
     print_errors(server.error(), false);
     return 1;
@@ -84,10 +101,13 @@ void register_serve(CLI::App& app) {
   cmd->add_option("--data-dir", flags->data_dir,
                   "Scorer state folder (default ./vigil-data; \"\" keeps state in memory)");
   cmd->add_option("--rules", flags->rules, "Rule pack folder (default: $VIGIL_RULES, else ./rules)");
-  cmd->add_option("--threads", flags->threads, "io threads (default: one per core)")->each([flags](const std::string&) {
-    flags->threads_set = true;
-  });
-  cmd->add_flag("--check-config", flags->check_config, "Validate the configuration and exit 0 (ok) or 1");
+  cmd->add_option("--threads", flags->threads, "io threads (default: one per core)")
+      ->type_name("N")
+      ->each([flags](const std::string&) { flags->threads_set = true; });
+  add_cache_options(*cmd, flags->cache);
+  cmd->add_flag("--check-config", flags->check_config,
+                "Do everything serve does before it listens (validate the config, compile the rules, create and "
+                "open the data folder's stores), then exit 0 (ok) or 1");
   cmd->callback([flags] {
     int code = run_serve(*flags);
     throw CLI::RuntimeError(code);

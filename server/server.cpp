@@ -44,6 +44,7 @@ Result<std::unique_ptr<Server>, Errors> Server::create(ServerConfig config, Serv
   EngineOptions eo;
   eo.rules_dir = config.rules_dir;
   eo.data_dir = config.data_dir;
+  if (config.data_dir.empty()) eo.rules_cache_dir = options.rules_cache_dir;
   eo.max_text_bytes = config.limits.max_text_bytes;
   eo.flush_interval = config.state.flush_interval;
   eo.max_unflushed = config.state.max_unflushed;
@@ -65,6 +66,7 @@ Result<std::unique_ptr<Server>, Errors> Server::create(ServerConfig config, Serv
       std::make_unique<ServerContext>(std::move(config), std::move(engine).value(), std::move(normalizer).value());
   if (Status<Errors> s = start_cases(*server->ctx_, std::move(options.now_ms)); !s) return s.error();
   server->ctx_->case_events = std::make_shared<CaseEventHub>(*server->ctx_);
+  if (options.check_only) return server;
   for (unsigned i = 0; i < threads; ++i) {
     // Concurrency hint 1: each context is run by exactly one thread, so asio can skip
     // its internal locking.

@@ -36,6 +36,13 @@ class Listener;
 struct ServerOptions {
   // The engine's clock (epoch ms), for tests; empty: the system clock.
   std::function<int64_t()> now_ms;
+  // `vigil serve --check-config`: create() does everything serve does (validates the
+  // config, loads the rules, opens or creates the data folder's stores) but binds no
+  // port; the server it returns can only be destroyed.
+  bool check_only = false;
+  // Where compiled rules are cached when the config has no data_dir (whose hs-cache
+  // folder is used otherwise); empty: none.
+  std::filesystem::path rules_cache_dir;
 };
 
 class Server {

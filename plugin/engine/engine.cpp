@@ -64,10 +64,9 @@ struct Snapshot {
 Result<std::shared_ptr<const Snapshot>, Errors> build_snapshot(std::shared_ptr<const RuleSet> rules) {
   std::vector<std::string> names;
   for (const Stage& st : rules->stages()) names.push_back(st.name);
-  auto cfg = ScorerConfig::parse(rules->stages_yaml(), names, rules->stages_path().string());
-  if (!cfg) return std::move(cfg).error();
-  auto snap = std::make_shared<Snapshot>(
-      Snapshot{std::move(rules), Scorer(std::move(cfg).value()), {}, intern_stage_layout(names), 0});
+  ScorerConfig cfg = rules->scorer_config();  // validated by RuleSet::load
+  auto snap =
+      std::make_shared<Snapshot>(Snapshot{std::move(rules), Scorer(std::move(cfg)), {}, intern_stage_layout(names), 0});
   for (const Rule& r : snap->rules->rules()) {
     const uint64_t h = hash_id(r.id.data(), r.id.size());
     snap->info.push_back({static_cast<uint16_t>(h ^ (h >> 16) ^ (h >> 32) ^ (h >> 48)), r.stage_index, r.weight,

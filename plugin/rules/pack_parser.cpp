@@ -8,6 +8,7 @@
 #include <set>
 #include <string_view>
 
+#include "plugin/common/yaml_errors.h"
 #include "plugin/rules/list_expansion.h"
 
 namespace vigil {
@@ -15,9 +16,8 @@ namespace vigil {
 namespace {
 
 SourceMark mark_of(const YAML::Node& node) {
-  const YAML::Mark m = node.Mark();
-  if (m.is_null()) return {};
-  return {m.line + 1, m.column + 1};
+  const auto [line, column] = yaml_position(node);
+  return {line, column};
 }
 
 // Where errors of one file (and, while a rule is parsed, one rule) go.
@@ -85,13 +85,8 @@ class Reporter {
   std::string rule_;
 };
 
-std::optional<YAML::Node> load_yaml(const std::string& text, Reporter& report) {
-  try {
-    return YAML::Load(text);
-  } catch (const YAML::Exception& e) {
-    report.at(SourceMark{e.mark.line + 1, e.mark.column + 1}, "rules.yaml_syntax", "YAML syntax error: " + e.msg);
-    return std::nullopt;
-  }
+std::optional<YAML::Node> load_yaml(const std::string& file, const std::string& text, Errors& errors) {
+  return YamlErrors(file, errors, "rules", "rules.yaml_syntax").parse(text);
 }
 
 ListMap parse_lists(const YAML::Node& node, Reporter& report) {
@@ -112,6 +107,59 @@ ListMap parse_lists(const YAML::Node& node, Reporter& report) {
     lists[*name] = std::move(items);
   }
   return lists;
+}
+
+// The code point of the UTF-8 sequence starting at text[i] (0 when it is not one).
+char32_t code_point_at(std::string_view text, size_t i) {
+  const auto byte = [&](size_t k) { return static_cast<unsigned char>(text[k]); };
+  const unsigned char b = byte(i);
+  const size_t n = b < 0x80 ? 1 : (b >> 5) == 0x6 ? 2 : (b >> 4) == 0xE ? 3 : (b >> 3) == 0x1E ? 4 : 0;
+  if (n == 0 || i + n > text.size()) return 0;
+  if (n == 1) return b;
+  char32_t cp = b & (0x7F >> n);
+  for (size_t k = 1; k < n; ++k) cp = (cp << 6) | (byte(i + k) & 0x3F);
+  return cp;
+}
+
+// Han, kana, Hangul, CJK punctuation and full-width forms: none is an ASCII word character.
+bool is_cjk(char32_t c) {
+  return (c >= 0x3000 && c <= 0x30FF) || (c >= 0x3400 && c <= 0x4DBF) || (c >= 0x4E00 && c <= 0x9FFF) ||
+         (c >= 0xAC00 && c <= 0xD7AF) || (c >= 0xF900 && c <= 0xFAFF) || (c >= 0xFF00 && c <= 0xFFEF) ||
+         (c >= 0x20000 && c <= 0x3FFFF);
+}
+
+// Whether the regex has a \b written right before or after a CJK character, across group
+// openings after it ("\b(?:加") and group closings before it ("加)\b"). Hyperscan's and
+// RE2's \b are ASCII word boundaries, so such a \b can never match beside CJK text.
+bool word_boundary_next_to_cjk(std::string_view re) {
+  for (size_t i = 0; i + 1 < re.size(); ++i) {
+    if (re[i] != '\\') continue;
+    if (re[i + 1] != 'b') {
+      ++i;  // an escaped character, e.g. "\\b" is a backslash then 'b'
+      continue;
+    }
+    size_t next = i + 2;
+    while (next < re.size() && re[next] == '(') {
+      ++next;
+      if (next < re.size() && re[next] == '?') {
+        if (re.compare(next, 2, "?:") == 0) {
+          next += 2;
+        } else if (re.compare(next, 3, "?P<") == 0) {
+          const size_t close = re.find('>', next);
+          next = close == std::string_view::npos ? re.size() : close + 1;
+        }
+      }
+    }
+    if (next < re.size() && is_cjk(code_point_at(re, next))) return true;
+    size_t prev = i;
+    while (prev > 0 && re[prev - 1] == ')') --prev;
+    // Step back over the UTF-8 continuation bytes to the start of the previous character.
+    size_t start = prev;
+    while (start > 0 && prev - start < 4 && (static_cast<unsigned char>(re[start - 1]) & 0xC0) == 0x80) --start;
+    if (start > 0 && is_cjk(code_point_at(re, start - 1))) return true;
+    ++i;
+  }
+  return false;
 }
 
 // `patterns:` or `unless:`: a list of {regex: ...} or {literal: ...}.
@@ -152,6 +200,12 @@ void parse_patterns(const YAML::Node& seq, const char* key, const ListMap& lists
                 "the pattern uses {{" + unknown + "}} but the pack's 'lists' has no list '" + unknown + "'");
       continue;
     }
+    if (regex.IsDefined() && word_boundary_next_to_cjk(expanded)) {
+      report.at(value, "rules.cjk_word_boundary",
+                "\\b next to Chinese (CJK) text never matches: \\b is an ASCII word boundary and a CJK "
+                "character is not an ASCII word character; drop the \\b (Chinese has no spaces between words)");
+      continue;
+    }
     out.push_back(std::move(expanded));
     marks.push_back(mark_of(value));
   }
@@ -172,6 +226,24 @@ void parse_examples(const YAML::Node& node, RuleSource& src, Reporter& report) {
     report.at(node, "rules.no_examples",
               "a rule needs at least one 'match' and one 'no_match' example (so `vigil rules test` can check it)");
   }
+}
+
+// Rule ids read <language>.<stage>.<name> (age_signal rules: <language>.age.<name>), so an
+// id of three or more dotted parts names its stage in the part before the last; a rule
+// moved to another stage without a new id would mislead everyone who reads the id.
+void check_id_stage(const RuleSource& src, Reporter& report) {
+  const std::string& id = src.rule.id;
+  const std::string& stage = src.rule.stage;
+  const size_t last = id.rfind('.');
+  if (stage.empty() || last == std::string::npos || last == 0) return;
+  const size_t before = id.rfind('.', last - 1);
+  if (before == std::string::npos) return;  // two parts: no stage part
+  const std::string part = id.substr(before + 1, last - before - 1);
+  const std::string want = stage == kAgeSignalStage ? "age" : stage;
+  if (part == want) return;
+  report.at(src.id_mark, "rules.id_stage_mismatch",
+            "the rule id '" + id + "' names the stage '" + part + "' but the rule's stage is '" + stage +
+                "' (ids read <language>.<stage>.<name>; age_signal rules use 'age')");
 }
 
 std::optional<RuleStatus> parse_status(std::string_view s) {
@@ -239,6 +311,7 @@ std::optional<RuleSource> parse_rule(const YAML::Node& r, const PackSource& pack
     if (src.rule.stage.empty()) report.at(*s, "rules.bad_value", "'stage' must not be empty");
     src.stage_mark = mark_of(*s);
   }
+  check_id_stage(src, report);
   if (auto d = report.require(r, "description", "a rule")) {
     if (auto v = report.scalar(*d, "'description'")) src.rule.description = *v;
   }
@@ -284,9 +357,9 @@ std::optional<RuleSource> parse_rule(const YAML::Node& r, const PackSource& pack
 PackSource parse_pack(const std::string& file, const std::string& text, Errors& errors) {
   PackSource pack;
   pack.file = file;
-  Reporter report(file, errors);
-  auto loaded = load_yaml(text, report);
+  auto loaded = load_yaml(file, text, errors);
   if (!loaded) return pack;
+  Reporter report(file, errors);
   const YAML::Node* root = &*loaded;
   if (!root->IsMap()) {
     report.at(*root, "rules.bad_value", "a rule pack is a mapping with the keys pack, language, rules (and lists)");
@@ -314,11 +387,15 @@ PackSource parse_pack(const std::string& file, const std::string& text, Errors& 
 }
 
 std::vector<Stage> parse_stages(const std::string& file, const std::string& text, Errors& errors) {
+  auto loaded = load_yaml(file, text, errors);
+  if (!loaded) return {};
+  return parse_stages(file, *loaded, errors);
+}
+
+std::vector<Stage> parse_stages(const std::string& file, const YAML::Node& document, Errors& errors) {
   std::vector<Stage> stages;
   Reporter report(file, errors);
-  auto loaded = load_yaml(text, report);
-  if (!loaded) return stages;
-  const YAML::Node* root = &*loaded;
+  const YAML::Node* root = &document;
   if (!root->IsMap()) {
     report.at(*root, "rules.bad_value", "stages.yaml is a mapping with the keys stages, scorer, levels");
     return stages;

@@ -12,6 +12,10 @@
 #include "plugin/common/error.h"
 #include "plugin/rules/rule.h"
 
+namespace YAML {
+class Node;
+}
+
 namespace vigil {
 
 struct SourceMark {
@@ -35,7 +39,9 @@ struct PackSource {
 // Parses one rule pack. Rules with errors are left out of the result.
 PackSource parse_pack(const std::string& file, const std::string& text, Errors& errors);
 
-// Parses stages.yaml's `stages:` list (`scorer:` and `levels:` are accepted unread).
+// Parses stages.yaml's `stages:` list (`scorer:` and `levels:` are the scorer's, read by
+// ScorerConfig from the same document).
 std::vector<Stage> parse_stages(const std::string& file, const std::string& text, Errors& errors);
+std::vector<Stage> parse_stages(const std::string& file, const YAML::Node& document, Errors& errors);
 
 }  // namespace vigil

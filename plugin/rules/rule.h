@@ -15,6 +15,11 @@ enum class RuleStatus : uint8_t {
   kDeprecated,  // loaded and linted, never matched
 };
 
+// "stable", "shadow", "deprecated": as written in a pack's `status:`.
+inline const char* to_string(RuleStatus s) {
+  return s == RuleStatus::kShadow ? "shadow" : s == RuleStatus::kDeprecated ? "deprecated" : "stable";
+}
+
 struct Stage {
   std::string name;  // "access", "trust", ... as in stages.yaml
   std::string description;

@@ -1,10 +1,13 @@
 #include "plugin/rules/rule_set.h"
 
+#include <yaml-cpp/yaml.h>
+
 #include <algorithm>
 #include <fstream>
 #include <iterator>
 #include <system_error>
 
+#include "plugin/common/yaml_errors.h"
 #include "plugin/normalize/normalizer.h"
 #include "plugin/rules/example_runner.h"
 #include "plugin/rules/pack_parser.h"
@@ -94,6 +97,25 @@ std::vector<RuleSource> cross_check(std::vector<PackSource>& packs, const std::v
   return kept;
 }
 
+// Reads stages.yaml once: its `stages:` list, then (when that is sound) the scorer's
+// sections, with the same checks the engine relies on.
+void read_stages_yaml(RuleSetImpl& impl, Errors& errors) {
+  const std::string file = impl.stages_path.string();
+  std::optional<YAML::Node> root = YamlErrors(file, errors, "rules", "rules.yaml_syntax").parse(impl.stages_yaml);
+  if (!root) return;
+  const size_t before = errors.size();
+  impl.stages = parse_stages(file, *root, errors);
+  if (errors.size() != before || impl.stages.empty()) return;
+  std::vector<std::string> names;
+  for (const Stage& s : impl.stages) names.push_back(s.name);
+  auto scorer = ScorerConfig::from_yaml(*root, names, file);
+  if (!scorer) {
+    errors.insert(errors.end(), scorer.error().begin(), scorer.error().end());
+    return;
+  }
+  impl.scorer = std::move(scorer).value();
+}
+
 }  // namespace
 
 RuleSet::RuleSet(std::unique_ptr<RuleSetImpl> impl) : impl_(std::move(impl)) {}
@@ -120,7 +142,7 @@ Result<std::shared_ptr<const RuleSet>, Errors> RuleSet::load(const std::filesyst
     errors.push_back(Error("rules.io_error", "cannot read the file").at(impl->stages_path.string()));
   } else {
     version.update_framed("stages.yaml").update_framed(impl->stages_yaml);
-    impl->stages = parse_stages(impl->stages_path.string(), impl->stages_yaml, errors);
+    read_stages_yaml(*impl, errors);
   }
 
   std::vector<PackSource> packs;
@@ -181,6 +203,7 @@ int RuleSet::rule_index(std::string_view id) const {
 }
 
 const std::string& RuleSet::version() const { return impl_->version; }
+const ScorerConfig& RuleSet::scorer_config() const { return impl_->scorer; }
 const std::string& RuleSet::stages_yaml() const { return impl_->stages_yaml; }
 const std::filesystem::path& RuleSet::stages_path() const { return impl_->stages_path; }
 const std::vector<RuleSet::PackInfo>& RuleSet::packs() const { return impl_->packs; }

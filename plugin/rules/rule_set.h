@@ -1,7 +1,10 @@
 // RuleSet: an immutable, compiled snapshot of the rule packs in one folder: the stages,
 // the rules, ONE Hyperscan block-mode database of every active pattern, the RE2 objects
-// that confirm hits and take spans and captures, and the scorer's raw configuration
-// (stages.yaml) so the scorer and the rules always come from the same load.
+// that confirm hits and take spans and captures, and the scorer's configuration (the
+// `scorer:` and `levels:` of stages.yaml), so the scorer and the rules always come from
+// the same load. stages.yaml is read once, and validated whole (its stages and the
+// scorer's invariants): the one check that `vigil serve`, `vigil rules lint|test` and
+// every other command share, so a folder one of them refuses, all of them refuse.
 //
 // Shared as std::shared_ptr<const RuleSet> and swapped atomically on reload; a RuleSet
 // is never changed after load() returns it, so any number of threads may read it.
@@ -16,6 +19,7 @@
 
 #include "plugin/common/error.h"
 #include "plugin/rules/rule.h"
+#include "plugin/scoring/scorer_config.h"
 
 namespace vigil {
 
@@ -48,7 +52,9 @@ class RuleSet {
   int rule_index(std::string_view id) const;
   // Content hash of every loaded file (hex); the verdict's rules_version.
   const std::string& version() const;
-  // The text and path of stages.yaml, for the scorer's own configuration.
+  // The scorer's configuration, validated with the rules (ScorerConfig::from_yaml).
+  const ScorerConfig& scorer_config() const;
+  // The text and path of stages.yaml.
   const std::string& stages_yaml() const;
   const std::filesystem::path& stages_path() const;
   // Pack names with their file and rule count, for GET /v1/rules.

@@ -47,6 +47,7 @@ class RuleSetImpl {
   std::map<std::string, int, std::less<>> rule_by_id;
   std::string version;
   std::string stages_yaml;
+  ScorerConfig scorer;
   std::filesystem::path stages_path;
   std::vector<RuleSet::PackInfo> packs;
 

@@ -4,7 +4,10 @@
 
 #include <cmath>
 #include <initializer_list>
+#include <optional>
 #include <set>
+
+#include "plugin/common/yaml_errors.h"
 
 namespace vigil {
 namespace {
@@ -14,12 +17,10 @@ constexpr double kMsPerHour = 3600.0 * 1000.0;
 // Collects errors with the file and the YAML position of the node they concern.
 class Reader {
  public:
-  explicit Reader(std::string file) : file_(std::move(file)) {}
+  explicit Reader(YamlErrors& y) : y_(y) {}
 
   void fail(const YAML::Node& at, std::string field, std::string message, const char* code = "scorer.bad_value") {
-    const auto mark = at.Mark();
-    errors_.push_back(
-        Error(code, std::move(message)).at(file_, mark.line + 1, mark.column + 1).for_field(std::move(field)));
+    y_.add(at, code, std::move(message), std::move(field));
   }
 
   // Every key of `map` must be in `allowed`.
@@ -55,7 +56,7 @@ class Reader {
     out = v;
   }
 
-  Errors& errors() { return errors_; }
+  size_t count() const { return y_.count(); }
 
  private:
   static std::string fmt(double v) {
@@ -64,8 +65,7 @@ class Reader {
     if (!s.empty() && s.back() == '.') s.pop_back();
     return s;
   }
-  std::string file_;
-  Errors errors_;
+  YamlErrors& y_;
 };
 
 void parse_stages(Reader& r, const YAML::Node& node, const std::vector<std::string>& names, double default_cap,
@@ -160,15 +160,21 @@ void parse_levels(Reader& r, const YAML::Node& node, ScorerConfig& c) {
 
 Result<ScorerConfig, Errors> ScorerConfig::parse(std::string_view yaml, const std::vector<std::string>& stage_names,
                                                  std::string file) {
-  Reader r(file);
+  Errors errors;
+  YamlErrors y(file, errors, "scorer", "scorer.bad_yaml");
+  std::optional<YAML::Node> root = y.parse(yaml);
+  if (!root) return errors;
+  if (!errors.empty()) return errors;
+  return from_yaml(*root, stage_names, std::move(file));
+}
+
+Result<ScorerConfig, Errors> ScorerConfig::from_yaml(const YAML::Node& root,
+                                                     const std::vector<std::string>& stage_names, std::string file) {
+  Errors errors;
+  YamlErrors y(file, errors, "scorer", "scorer.bad_yaml");
+  Reader r(y);
   ScorerConfig c;
   c.file = file;
-  YAML::Node root;
-  try {
-    root = YAML::Load(std::string(yaml));
-  } catch (const YAML::Exception& e) {
-    return Errors{Error("scorer.bad_yaml", e.msg).at(file, e.mark.line + 1, e.mark.column + 1)};
-  }
   if (stage_names.empty() || stage_names.size() > static_cast<size_t>(kMaxStages))
     return Errors{
         Error("scorer.bad_stages", "the scorer supports 1 to " + std::to_string(kMaxStages) + " stages").at(file)};
@@ -209,7 +215,7 @@ Result<ScorerConfig, Errors> ScorerConfig::parse(std::string_view yaml, const st
   }
   parse_stages(r, s["stages"], stage_names, default_cap, half_life_h, c);
   parse_levels(r, root["levels"], c);
-  if (r.errors().empty()) {
+  if (errors.empty()) {
     // The benign-look-alike guarantee: one stage alone, however often repeated and in
     // the worst context, stays below review.
     for (const auto& st : c.stages) {
@@ -221,7 +227,7 @@ Result<ScorerConfig, Errors> ScorerConfig::parse(std::string_view yaml, const st
                "scorer.single_stage_reaches_review");
     }
   }
-  if (!r.errors().empty()) return std::move(r.errors());
+  if (!errors.empty()) return errors;
   return c;
 }
 

@@ -19,6 +19,10 @@
 #include "plugin/common/error.h"
 #include "plugin/common/types.h"
 
+namespace YAML {
+class Node;
+}
+
 namespace vigil {
 
 // The largest `scorer.max_participants` accepted.
@@ -67,6 +71,10 @@ struct ScorerConfig {
   // `stage_names` is the `stages:` list the rule loader read, in order.
   static Result<ScorerConfig, Errors> parse(std::string_view yaml, const std::vector<std::string>& stage_names,
                                             std::string file = "stages.yaml");
+  // The same from stages.yaml's document already read (its root): how the rule loader
+  // reads the file once for the stages and the scorer.
+  static Result<ScorerConfig, Errors> from_yaml(const YAML::Node& root, const std::vector<std::string>& stage_names,
+                                                std::string file);
 
   Level level_for(double risk) const;
   Action action_for(Level level) const { return levels[static_cast<int>(level)].action; }

@@ -92,18 +92,13 @@ Response handle_console(ServerContext&, const Request& req) {
 Response handle_console_settings(ServerContext& ctx, const Request& req) {
   std::shared_ptr<const RuleSet> rules = ctx.engine->rules();
   if (rules == nullptr) return error_response(503, "server.not_ready", "no rules are loaded");
-  std::vector<std::string> names;
   nlohmann::json stages = nlohmann::json::array();
   for (const Stage& s : rules->stages()) {
-    names.push_back(s.name);
     stages.push_back({{"name", s.name}, {"description", s.description}});
   }
-  // The loaded rules' own stages.yaml: the engine validated it at load, so it parses.
   nlohmann::json levels = nlohmann::json::object();
-  if (Result<ScorerConfig, Errors> sc = ScorerConfig::parse(rules->stages_yaml(), names)) {
-    for (Level l : {Level::kWatch, Level::kReview, Level::kUrgent}) {
-      levels[to_string(l)] = sc.value().levels[static_cast<int>(l)].min_risk;
-    }
+  for (Level l : {Level::kWatch, Level::kReview, Level::kUrgent}) {
+    levels[to_string(l)] = rules->scorer_config().levels[static_cast<int>(l)].min_risk;
   }
   std::string moderator = "anonymous";
   if (!ctx.auth.open()) {

@@ -60,7 +60,7 @@ TEST_CASE("vigil rules lint compiles without running examples and vigil rules te
   CHECK(r.out.find("pack.yaml:10:") != std::string::npos);
   CHECK(r.out.find("rules.example_failed") != std::string::npos);
 
-  const auto ok = run_vigil("rules test " + kValid);
+  const auto ok = run_vigil("rules test --verbose " + kValid);
   CHECK(ok.exit_code == 0);
   CHECK(ok.out.find("PASS  test.en.secrecy.dont_tell  match 2/2  no_match 1/1") != std::string::npos);
   CHECK(ok.out.find("15 rules: 15 passed, 0 failed") != std::string::npos);
