@@ -142,7 +142,11 @@ TEST_CASE("vigil serve --check-config exits 0 for a good config and 1 naming the
   std::ofstream(dir.path() / "good.yaml") << "listen: 127.0.0.1:0\nlimits: {max_batch: 10}\n";
   std::ofstream(dir.path() / "bad.yaml") << "listen: 127.0.0.1:0\nlimit: {max_batch: 10}\n";
   auto run = [&](const std::string& file) {
-    const std::string cmd = binary + " serve --check-config --config " + (dir.path() / file).string() + " > " +
+    // --check-config loads the rules and opens the data folder, as serve does.
+    const std::string cmd = binary +
+                            " serve --check-config --no-cache --rules " VIGIL_SOURCE_DIR
+                            "/tests/fixtures/rules/valid --data-dir " +
+                            (dir.path() / "data").string() + " --config " + (dir.path() / file).string() + " > " +
                             (dir.path() / "out.txt").string() + " 2>&1";
     const int status = std::system(cmd.c_str());
     std::ifstream in(dir.path() / "out.txt");

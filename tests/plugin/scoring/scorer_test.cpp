@@ -611,7 +611,9 @@ TEST_CASE("past max_participants the least risky sender makes room, never the ri
 TEST_CASE("max_participants is read from stages.yaml and checked") {
   const auto names = stage_names(shipped_yaml());
   std::string y = shipped_yaml();
-  y.replace(y.find("  half_life_hours: 168"), 0, "  max_participants: 3\n");
+  const size_t at = y.find("max_participants: ");
+  REQUIRE(at != std::string::npos);
+  y.replace(at, y.find('\n', at) - at, "max_participants: 3");
   auto cfg = ScorerConfig::parse(y, names);
   REQUIRE(cfg.ok());
   CHECK(cfg->max_participants == 3);
