@@ -58,7 +58,7 @@ int run_purge(const PurgeFlags& flags) {
       return kExitFailure;
     }
   }
-  if (Status<Errors> s = apply_env([](const char* name) { return std::getenv(name); }, config); !s) {
+  if (Status<Errors> s = apply_process_env(config); !s) {
     print_errors(s.error(), false);
     return kExitFailure;
   }

@@ -78,11 +78,15 @@ int run(const ExplainArgs& args) {
     return 1;
   }
   const std::string input = read_input(args);
-  const nlohmann::json explained = explain_json(*loaded, **normalizer, input);
+  const Result<nlohmann::json> explained = explain_json(*loaded, **normalizer, input);
+  if (!explained) {
+    print_errors({explained.error()}, args.json);
+    return 1;
+  }
   if (args.json) {
-    std::cout << dump_json(explained, 2) << "\n";
+    std::cout << dump_json(*explained, 2) << "\n";
   } else {
-    print_explain(explained, input);
+    print_explain(*explained, input);
   }
   return 0;
 }

@@ -69,8 +69,8 @@ std::string clip(std::string_view s) {
   return std::string(s.substr(0, end)) + "...";
 }
 
-// Runs one corpus file through the matcher, adding to `totals`. Returns false when the
-// file cannot be opened.
+// Runs one corpus file through the matcher, adding to `totals`. Fails when the file
+// cannot be opened (cli.cannot_open) or a scan could not run (rules.scan_failed).
 class CorpusScanner {
  public:
   CorpusScanner(const Normalizer& normalizer, std::shared_ptr<const RuleSet> rules, size_t max_examples)
@@ -81,12 +81,12 @@ class CorpusScanner {
         scratch_(make_normalize_scratch()),
         progress_(::isatty(STDERR_FILENO) != 0) {}
 
-  bool scan(const std::string& path, Totals& totals) {
+  Status<> scan(const std::string& path, Totals& totals) {
     std::ifstream file_stream;
     std::istream* in = &std::cin;
     if (path != "-") {
       file_stream.open(path, std::ios::binary);
-      if (!file_stream) return false;
+      if (!file_stream) return Error("cli.cannot_open", "cannot open the corpus file; check the path").at(path);
       in = &file_stream;
     }
     std::string line;
@@ -101,13 +101,14 @@ class CorpusScanner {
         }
         continue;
       }
-      count(text, totals);
+      if (Status<> counted = count(text, totals); !counted)
+        return Error(counted.error()).at(path, static_cast<int>(line_no));
       if (progress_ && totals.messages % kProgressEvery == 0) {
         std::cerr << "\r" << path << ": " << line_no << " lines, " << totals.messages << " messages" << std::flush;
       }
     }
     if (progress_) std::cerr << "\r" << path << ": " << line_no << " lines, " << totals.messages << " messages\n";
-    return true;
+    return {};
   }
 
  private:
@@ -120,10 +121,10 @@ class CorpusScanner {
     return true;
   }
 
-  void count(const std::string& text, Totals& totals) {
+  Status<> count(const std::string& text, Totals& totals) {
     ++totals.messages;
     normalizer_.normalize(text, normalized_, *scratch_);
-    matcher_.match(normalized_, hits_);
+    if (Status<> scanned = matcher_.match(normalized_, hits_); !scanned) return scanned;
     bool stage_hit = false;
     bool age_hit = false;
     for (const Hit& h : hits_) {
@@ -139,6 +140,7 @@ class CorpusScanner {
     }
     totals.with_hits += stage_hit ? 1 : 0;
     totals.with_age += age_hit ? 1 : 0;
+    return {};
   }
 
   const Normalizer& normalizer_;
@@ -244,8 +246,8 @@ int run_stats(const StatsArgs& args) {
   totals.rules.resize(rules->rules().size());
   CorpusScanner scanner(*normalizer.value(), rules, args.examples);
   for (const std::string& path : args.corpora) {
-    if (!scanner.scan(path, totals)) {
-      print_errors({Error("cli.cannot_open", "cannot open the corpus file; check the path").at(path)}, args.json);
+    if (Status<> scanned = scanner.scan(path, totals); !scanned) {
+      print_errors({scanned.error()}, args.json);
       return 1;
     }
   }

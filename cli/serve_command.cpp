@@ -32,7 +32,7 @@ int run_serve(const ServeFlags& flags) {
   if (!flags.config_file.empty()) {
     if (Status<Errors> s = load_config_file(flags.config_file, config); !s) errors = s.error();
   }
-  if (Status<Errors> s = apply_env([](const char* name) { return std::getenv(name); }, config); !s) {
+  if (Status<Errors> s = apply_process_env(config); !s) {
     errors.insert(errors.end(), s.error().begin(), s.error().end());
   }
   if (!flags.listen.empty()) {

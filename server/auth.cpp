@@ -6,6 +6,7 @@ Scope scope_from_name(std::string_view name) {
   if (name == "ingest") return kScopeIngest;
   if (name == "moderate") return kScopeModerate;
   if (name == "admin") return kScopeAdmin;
+  if (name == "metrics") return kScopeMetrics;
   return kScopeNone;
 }
 
@@ -17,6 +18,8 @@ const char* scope_name(Scope scope) {
       return "moderate";
     case kScopeAdmin:
       return "admin";
+    case kScopeMetrics:
+      return "metrics";
     default:
       return "none";
   }
@@ -51,17 +54,30 @@ std::string_view bearer_token(std::string_view header) {
 
 }  // namespace
 
-AuthResult Authenticator::check(std::string_view authorization, Scope scope) const {
-  if (open()) return {};
+const Token* Authenticator::find(std::string_view authorization) const {
   std::string_view presented = bearer_token(authorization);
-  if (presented.empty()) return {AuthOutcome::kMissing, nullptr};
+  if (presented.empty()) return nullptr;
   const Token* found = nullptr;
   for (const Token& t : tokens_) {
     if (constant_time_equal(t.token, presented) && found == nullptr) found = &t;
   }
+  return found;
+}
+
+AuthResult Authenticator::check(std::string_view authorization, Scope scope) const {
+  if (open()) return {};
+  if (bearer_token(authorization).empty()) return {AuthOutcome::kMissing, nullptr};
+  const Token* found = find(authorization);
   if (found == nullptr) return {AuthOutcome::kUnknown, nullptr};
   if ((found->scopes & scope) == 0) return {AuthOutcome::kForbidden, found};
   return {AuthOutcome::kAllowed, found};
+}
+
+std::string Authenticator::name_of(std::string_view authorization) const {
+  if (open()) return "anonymous";
+  const Token* t = find(authorization);
+  if (t == nullptr) return "";
+  return t->name.empty() ? std::string("unnamed") : t->name;
 }
 
 }  // namespace vigil::server

@@ -1,7 +1,8 @@
 // Auth: bearer tokens from the config, each with a set of scopes.
 //   ingest    POST /v1/messages, GET /v1/stream (WebSocket)
 //   moderate  GET /v1/conversations/{id}, POST /v1/explain
-//   admin     GET /v1/rules, POST /v1/rules/reload, /metrics from a non-loopback peer
+//   admin     GET /v1/rules, POST /v1/rules/reload, GET /v1/audit, DELETE /v1/conversations/{id}
+//   metrics   GET /metrics from a non-loopback peer (a scraper needs no admin token)
 // Scopes do not imply one another (least privilege); give a token several when needed.
 // With no token configured every route is open and the server refuses to listen on
 // anything but loopback (see config.h).
@@ -23,6 +24,7 @@ enum Scope : uint8_t {
   kScopeIngest = 1u << 0,
   kScopeModerate = 1u << 1,
   kScopeAdmin = 1u << 2,
+  kScopeMetrics = 1u << 3,
 };
 
 // "ingest" -> kScopeIngest ...; kScopeNone for an unknown name.
@@ -58,7 +60,14 @@ class Authenticator {
   // time, so the answer's timing does not tell how much of a guess was right.
   AuthResult check(std::string_view authorization, Scope scope) const;
 
+  // Who presents this Authorization header, for logs and the audit trail (never the
+  // secret): the token's name ("unnamed" when it has none), "anonymous" on a server
+  // without tokens, "" when the header holds no known token.
+  std::string name_of(std::string_view authorization) const;
+
  private:
+  // The configured token the header presents, or nullptr.
+  const Token* find(std::string_view authorization) const;
   std::vector<Token> tokens_;
 };
 

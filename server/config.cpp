@@ -2,8 +2,12 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <unistd.h>
 #include <boost/asio/ip/address.hpp>
+
+#include <algorithm>
 #include <charconv>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -60,7 +64,7 @@ bool parse_size(std::string_view s, uint64_t& out) {
 bool parse_duration(std::string_view s, std::chrono::milliseconds& out) {
   s = trim(s);
   static constexpr std::pair<std::string_view, uint64_t> kSuffixes[] = {
-      {"ms", 1}, {"s", 1000}, {"m", 60'000}, {"h", 3'600'000}};
+      {"ms", 1}, {"s", 1000}, {"m", 60'000}, {"h", 3'600'000}, {"d", 86'400'000}};
   for (auto [suffix, mult] : kSuffixes) {
     if (s.size() > suffix.size() && s.substr(s.size() - suffix.size()) == suffix) {
       uint64_t n = 0;
@@ -120,17 +124,35 @@ constexpr StateField kStateFields[] = {
     {"context_max_bytes", false, &StateConfig::context_max_bytes, nullptr},
     {"max_bytes", false, &StateConfig::max_bytes, nullptr},
     {"max_conversations", false, &StateConfig::max_conversations, nullptr},
+    {"idle_ttl", true, nullptr, &StateConfig::idle_ttl},
+    {"context_messages", false, &StateConfig::context_messages, nullptr},
 };
+
+constexpr size_t kMaxContextMessages = 10'000;
+
+// What a state key takes, for its error.
+std::string state_expects(const StateField& f) {
+  if (f.duration == &StateConfig::idle_ttl) return "a duration of at least 1s like 12h or 30d";
+  if (f.is_duration) return "a duration like 500ms or 1s";
+  if (f.size == &StateConfig::context_messages) return "a count from 0 to " + std::to_string(kMaxContextMessages);
+  return "a size or count";
+}
 
 bool set_state(const StateField& f, std::string_view text, StateConfig& state) {
   if (f.is_duration) {
     std::chrono::milliseconds d{};
     if (!parse_duration(text, d) || d.count() <= 0) return false;
+    if (f.duration == &StateConfig::idle_ttl && d < std::chrono::seconds(1)) return false;
     state.*f.duration = d;
     return true;
   }
   uint64_t n = 0;
-  if (!parse_size(text, n) || (n == 0 && f.size != &StateConfig::max_bytes)) return false;
+  if (!parse_size(text, n)) return false;
+  if (f.size == &StateConfig::context_messages) {
+    if (n > kMaxContextMessages) return false;
+  } else if (n == 0 && f.size != &StateConfig::max_bytes) {
+    return false;
+  }
   state.*f.size = static_cast<size_t>(n);
   return true;
 }
@@ -240,17 +262,14 @@ class YamlReader {
         error(kv.first, "config.unknown_key",
               "unknown state key '" + key +
                   "' (flush_interval, max_unflushed, context_max_bytes, max_bytes, "
-                  "max_conversations)",
+                  "max_conversations, idle_ttl, context_messages)",
               "state." + key);
         continue;
       }
       std::string text;
       if (!scalar(kv.second, "state." + key, text)) continue;
       if (!set_state(*field, text, state)) {
-        error(
-            kv.second, "config.bad_value",
-            "state." + key + (field->is_duration ? " must be a duration like 500ms or 1s" : " must be a size or count"),
-            "state." + key);
+        error(kv.second, "config.bad_value", "state." + key + " must be " + state_expects(*field), "state." + key);
       }
     }
   }
@@ -482,8 +501,7 @@ Status<Errors> apply_env(const EnvLookup& getenv, ServerConfig& config) {
   for (const StateField& f : kStateFields) {
     const std::string name = env_name("VIGIL_STATE_", f.key);
     if (const char* v = env(name.c_str())) {
-      if (!set_state(f, v, config.state))
-        fail(name.c_str(), name + " is not a valid " + (f.is_duration ? "duration" : "size"));
+      if (!set_state(f, v, config.state)) fail(name.c_str(), name + " must be " + state_expects(f));
     }
   }
   for (const LimitField& f : kLimitFields) {
@@ -493,6 +511,74 @@ Status<Errors> apply_env(const EnvLookup& getenv, ServerConfig& config) {
         fail(name.c_str(), name + " is not a valid " + (f.is_duration ? "duration" : "size"));
     }
   }
+  if (!errors.empty()) return errors;
+  return {};
+}
+
+const std::vector<std::string>& known_env_names() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> n = {"VIGIL_LISTEN", "VIGIL_RULES", "VIGIL_DATA_DIR", "VIGIL_THREADS", "VIGIL_LOG_LEVEL",
+                                  "VIGIL_LOG_FORMAT", "VIGIL_LOG_FILE", "VIGIL_TOKENS",
+                                  "VIGIL_CASES_PARTICIPANT_ID_KEY",
+                                  // Read by other commands, scripts and tests, not by serve:
+                                  "VIGIL_CACHE_DIR", "VIGIL_BENCH_RULES", "VIGIL_CORPORA", "VIGIL_BIN",
+                                  "VIGIL_SOURCE_DIR", "VIGIL_BROWSER_OUT", "VIGIL_BROWSER_DEPS", "VIGIL_CHROMIUM"};
+    for (const StateField& f : kStateFields) n.push_back(env_name("VIGIL_STATE_", f.key));
+    for (const LimitField& f : kLimitFields) n.push_back(env_name("VIGIL_LIMITS_", f.key));
+    return n;
+  }();
+  return names;
+}
+
+namespace {
+
+// Edits (insert, delete, replace) from a to b.
+size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = up;
+    }
+  }
+  return row[b.size()];
+}
+
+}  // namespace
+
+Status<Errors> check_env_names(const std::vector<std::string>& names) {
+  Errors errors;
+  const std::vector<std::string>& known = known_env_names();
+  for (const std::string& entry : names) {
+    const std::string_view name = std::string_view(entry).substr(0, std::string_view(entry).find('='));
+    if (name.rfind("VIGIL_", 0) != 0) continue;
+    if (std::find(known.begin(), known.end(), name) != known.end()) continue;
+    const std::string* closest = &known.front();
+    for (const std::string& k : known)
+      if (edit_distance(name, k) < edit_distance(name, *closest)) closest = &k;
+    errors.push_back(Error("config.unknown_env", "unknown environment variable " + std::string(name) +
+                                                     " (did you mean " + *closest +
+                                                     "? unset it if it is not meant for vigil)")
+                         .for_field(std::string(name)));
+  }
+  if (!errors.empty()) return errors;
+  return {};
+}
+
+Status<Errors> apply_process_env(ServerConfig& config) {
+  std::vector<std::string> names;
+  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+    const std::string_view entry(*e);
+    names.emplace_back(entry.substr(0, entry.find('=')));  // the name only: values may be secrets
+  }
+  Status<Errors> checked = check_env_names(names);
+  Status<Errors> applied = apply_env([](const char* name) { return std::getenv(name); }, config);
+  Errors errors = checked ? Errors{} : checked.error();
+  if (!applied) errors.insert(errors.end(), applied.error().begin(), applied.error().end());
   if (!errors.empty()) return errors;
   return {};
 }
@@ -520,6 +606,13 @@ Status<Errors> validate(const ServerConfig& config) {
     const std::string field = "tokens[" + std::to_string(i) + "]";
     if (t.token.empty()) {
       errors.push_back(Error("config.bad_token", field + " has an empty token").for_field(field + ".token"));
+    } else if (t.token.size() < kMinTokenBytes) {
+      // Never the secret itself: its length says enough.
+      errors.push_back(Error("config.bad_token", field + " ('" + t.name + "') is " + std::to_string(t.token.size()) +
+                                                     " bytes long; a token needs at least " +
+                                                     std::to_string(kMinTokenBytes) +
+                                                     " (e.g. the output of openssl rand -hex 16)")
+                           .for_field(field + ".token"));
     }
     if (t.scopes == kScopeNone) {
       errors.push_back(

@@ -14,12 +14,15 @@
 //   log: {level: trace|debug|info|warn|error|off, format: json|text, file: PATH}
 //   cases: {dismissal_reasons, retention_days, participant_id_key}   (server/cases/case_config.h)
 //   webhooks: {endpoints: [{url, secret}], initial_backoff, max_backoff, max_attempts, timeout}
-//   state: {flush_interval, max_unflushed, context_max_bytes, max_bytes, max_conversations}
+//   state: {flush_interval, max_unflushed, context_max_bytes, max_bytes, max_conversations,
+//           idle_ttl, context_messages}
 // Environment: VIGIL_LISTEN, VIGIL_RULES, VIGIL_DATA_DIR, VIGIL_THREADS,
 //   VIGIL_LOG_LEVEL, VIGIL_LOG_FORMAT, VIGIL_LOG_FILE, VIGIL_LIMITS_<KEY> (upper case,
 //   e.g. VIGIL_LIMITS_MAX_BATCH), VIGIL_STATE_<KEY> (e.g. VIGIL_STATE_FLUSH_INTERVAL),
 //   VIGIL_CASES_PARTICIPANT_ID_KEY, VIGIL_TOKENS ("name:scope+scope:token,..."; tokens
-//   from the environment replace the file's).
+//   from the environment replace the file's). Any other VIGIL_* name is an error
+//   (config.unknown_env, naming the closest known one), except the few the other commands
+//   and tools read (known_env_names()).
 // With no token at all the server serves only on loopback: validate() refuses any other
 // listen address.
 //
@@ -40,6 +43,9 @@
 
 namespace vigil::server {
 
+// A bearer token's secret is at least this long (e.g. `openssl rand -hex 16`: 32 bytes).
+inline constexpr size_t kMinTokenBytes = 16;
+
 struct LogConfig {
   std::string level = "info";
   bool json = true;  // format: json (one object a line) or text
@@ -59,6 +65,12 @@ struct StateConfig {
   size_t max_bytes = 0;
   // Conversations held in memory; past it the least recently used one is dropped.
   size_t max_conversations = 1'000'000;
+  // A conversation not seen for this long is dropped from memory (and from the store);
+  // at least 1 s.
+  std::chrono::milliseconds idle_ttl{std::chrono::hours(30 * 24)};
+  // The last N messages (text included) each conversation keeps in memory, for the
+  // context a case opens with; 0 keeps none. At most 10000.
+  size_t context_messages = 50;
 };
 
 struct ServerConfig {
@@ -91,8 +103,18 @@ Status<Errors> load_config_yaml(std::string_view yaml, const std::string& name, 
 using EnvLookup = std::function<const char*(const char*)>;
 Status<Errors> apply_env(const EnvLookup& getenv, ServerConfig& config);
 
-// Cross-field checks: a listen address that parses, no token without scope, no two
-// tokens alike, and loopback only when no token is configured.
+// Every VIGIL_* variable a part of Vigil reads: apply_env's, and those of the other
+// commands, scripts and tests (e.g. VIGIL_CACHE_DIR), which serve ignores.
+const std::vector<std::string>& known_env_names();
+// config.unknown_env for each VIGIL_* name in `names` (NAME or NAME=value) that
+// known_env_names() lacks, naming the closest known one: a misspelt variable is an error,
+// never silently ignored.
+Status<Errors> check_env_names(const std::vector<std::string>& names);
+// The process's environment: check_env_names over environ, then apply_env with getenv.
+Status<Errors> apply_process_env(ServerConfig& config);
+
+// Cross-field checks: a listen address that parses, no token without scope or shorter
+// than kMinTokenBytes, no two tokens alike, and loopback only when no token is configured.
 Status<Errors> validate(const ServerConfig& config);
 
 // True for 127.0.0.0/8, ::1 and "localhost".

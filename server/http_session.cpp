@@ -7,6 +7,7 @@
 
 #include <algorithm>
 
+#include "plugin/common/json_text.h"
 #include "server/api_error.h"
 #include "server/log.h"
 #include "server/router.h"
@@ -33,6 +34,31 @@ Request view_of(const http::request<http::string_body>& req, bool loopback) {
   auto etag = req.find(http::field::if_none_match);
   if (etag != req.end()) r.if_none_match = std::string_view(etag->value().data(), etag->value().size());
   return r;
+}
+
+namespace {
+
+bool logs_refusal(const Response& r) {
+  return r.status >= 400 && r.status < 500 && !r.error_code.empty() && log_enabled(spdlog::level::info);
+}
+
+// One line per refused request (401, 403, 404, 400 ...), for an operator asking why a
+// client fails: `token` is the name of the token presented ("" when none or unknown).
+void log_refusal(const Response& r, Route route, std::string_view path, const std::string& token) {
+  log_event(spdlog::level::info, "request_refused",
+            {{"status", r.status},
+             {"code", r.error_code},
+             {"route", route_label(route)},
+             {"path", clip_echo(path)},
+             {"token", token}});
+}
+
+}  // namespace
+
+void HttpSession::count_error(const Response& r, const Request& view) {
+  if (r.error_code.empty()) return;
+  ctx_.metrics.error(r.error_code);
+  if (logs_refusal(r)) log_refusal(r, route_, view.path, ctx_.auth.name_of(view.authorization));
 }
 
 HttpSession::HttpSession(net::ip::tcp::socket socket, ServerContext& ctx)
@@ -133,7 +159,7 @@ bool HttpSession::refuse_on_header() {
       return false;
     }
     ctx_.metrics.request(route_, Clock::duration::zero());
-    ctx_.metrics.error(refused->error_code);
+    count_error(*refused, view);
     stop_reading_ = true;
     push(*refused, false);
     return true;
@@ -206,7 +232,7 @@ void HttpSession::on_read(beast::error_code ec) {
 
 void HttpSession::refuse(unsigned status, const char* code, std::string message) {
   Response r = error_response(status, code, std::move(message));
-  ctx_.metrics.error(code);
+  count_error(r, parser_ ? view_of(parser_->get(), loopback_) : Request{});
   stop_reading_ = true;
   push(r, false);
 }
@@ -219,7 +245,7 @@ void HttpSession::handle_request() {
   if (beast::websocket::is_upgrade(req)) {
     stop_reading_ = true;
     if (std::optional<Response> refused = check_upgrade(ctx_, view)) {
-      ctx_.metrics.error(refused->error_code);
+      count_error(*refused, view);
       push(*refused, false);
       return;
     }
@@ -249,11 +275,16 @@ void HttpSession::handle_request() {
   if (resp.deferred) {
     queue_.push_back(Slot{std::string(), false, !keep_alive});
     Slot* slot = &queue_.back();  // deque: stays valid while later slots are added
-    net::post(ctx_.blocking, [self = shared_from_this(), slot, job = std::move(resp.deferred), keep_alive, t0, route] {
+    // What a refusal's log line needs, taken now: the request is gone when the reply is.
+    std::string path(view.path), token = ctx_.auth.name_of(view.authorization);
+    net::post(ctx_.blocking, [self = shared_from_this(), slot, job = std::move(resp.deferred), keep_alive, t0, route,
+                              path = std::move(path), token = std::move(token)] {
       Response out = answer_safely("deferred", job);
-      net::post(self->socket_.get_executor(), [self, slot, out = std::move(out), keep_alive, t0, route] {
+      net::post(self->socket_.get_executor(), [self, slot, out = std::move(out), keep_alive, t0, route,
+                                               path = std::move(path), token = std::move(token)] {
         self->ctx_.metrics.request(route, Clock::now() - t0);
         if (!out.error_code.empty()) self->ctx_.metrics.error(out.error_code);
+        if (logs_refusal(out)) log_refusal(out, route, path, token);
         serialize(out, keep_alive, slot->bytes);
         slot->close = slot->close || out.close;
         slot->ready = true;
@@ -262,7 +293,7 @@ void HttpSession::handle_request() {
     });
   } else {
     ctx_.metrics.request(route, Clock::now() - t0);
-    if (!resp.error_code.empty()) ctx_.metrics.error(resp.error_code);
+    count_error(resp, view);
     push(resp, keep_alive);
   }
   if (!stop_reading_ && queue_.size() < ctx_.config.limits.queue_depth) do_read();

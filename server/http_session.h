@@ -73,6 +73,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession>, public Dra
   bool refuse_on_header();
   void release_body();
   void refuse(unsigned status, const char* code, std::string message);
+  // Counts an error reply (vigil_errors_total) and logs a refused request (4xx) at info
+  // with its route and the token's name (never the secret).
+  void count_error(const Response& r, const Request& view);
   void push(const Response& r, bool keep_alive);
   void maybe_write();
   void on_write(boost::beast::error_code ec);

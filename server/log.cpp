@@ -4,6 +4,7 @@
 #include <spdlog/sinks/stdout_sinks.h>
 
 #include <atomic>
+#include <mutex>
 
 #include "plugin/common/json_text.h"
 
@@ -21,6 +22,10 @@ std::shared_ptr<spdlog::logger>& logger_ptr() {
 }
 
 std::atomic<bool> g_json{true};
+
+// The config of the last init_logging, for reopen_log.
+std::mutex g_config_mu;
+LogConfig g_config;
 
 }  // namespace
 
@@ -45,7 +50,20 @@ Status<> init_logging(const LogConfig& config) {
   l->flush_on(spdlog::level::info);
   g_json.store(config.json);
   std::atomic_store(&logger_ptr(), l);
+  std::lock_guard lock(g_config_mu);
+  g_config = config;
   return {};
+}
+
+Status<> reopen_log() {
+  LogConfig config;
+  {
+    std::lock_guard lock(g_config_mu);
+    config = g_config;
+  }
+  if (config.file.empty()) return {};
+  std::atomic_load(&logger_ptr())->flush();
+  return init_logging(config);
 }
 
 spdlog::logger& logger() { return *std::atomic_load(&logger_ptr()); }

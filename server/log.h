@@ -19,6 +19,11 @@ namespace vigil::server {
 // Sets up the "vigil" logger from the config (level, format, file or stderr).
 Status<> init_logging(const LogConfig& config);
 
+// Opens log.file again by its name (SIGUSR1, after logrotate renamed it): later lines go
+// to a new file at that path. Nothing to do when logging to stderr. On failure the
+// logger keeps writing where it did (log.open_failed).
+Status<> reopen_log();
+
 // The logger (a default one on stderr until init_logging is called).
 spdlog::logger& logger();
 

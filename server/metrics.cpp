@@ -1,6 +1,18 @@
 #include "server/metrics.h"
 
+#include <hs/hs.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+// The build's version (CMake's project version), set for this file only.
+#ifndef VIGIL_VERSION_STRING
+#define VIGIL_VERSION_STRING "unknown"
+#endif
 
 namespace vigil::server {
 
@@ -63,10 +75,11 @@ void LabeledCounter<N>::add(std::string_view label, uint64_t n) {
 template class LabeledCounter<32>;
 template class LabeledCounter<64>;
 
-void LatencyHistogram::observe(std::chrono::nanoseconds d) {
+template <const auto& Bounds>
+void Histogram<Bounds>::observe(std::chrono::nanoseconds d) {
   const double seconds = static_cast<double>(d.count()) * 1e-9;
   size_t i = 0;
-  while (i < kBounds.size() && seconds > kBounds[i]) ++i;
+  while (i < Bounds.size() && seconds > Bounds[i]) ++i;
   buckets_[i].fetch_add(1, std::memory_order_relaxed);
   sum_ns_.fetch_add(static_cast<uint64_t>(d.count()), std::memory_order_relaxed);
   count_.fetch_add(1, std::memory_order_relaxed);
@@ -107,19 +120,64 @@ std::string label_value(std::string_view v) {
   return out;
 }
 
+// The standard process_* metrics of this process, read from /proc (Linux). A figure that
+// cannot be read is left out rather than reported as 0.
+void process_metrics(std::string& out) {
+  std::ifstream stat_file("/proc/self/stat");
+  std::string stat((std::istreambuf_iterator<char>(stat_file)), std::istreambuf_iterator<char>());
+  // Fields after the command name, which is in parentheses and may hold spaces.
+  const size_t close = stat.rfind(')');
+  if (close != std::string::npos) {
+    std::istringstream fields(stat.substr(close + 2));
+    std::vector<std::string> f;
+    for (std::string w; fields >> w;) f.push_back(w);
+    // f[0] is field 3 (state): field n is f[n - 3].
+    if (f.size() > 21) {
+      const double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
+      const double page = static_cast<double>(sysconf(_SC_PAGESIZE));
+      header(out, "process_cpu_seconds_total", "counter", "User and system CPU time spent, in seconds.");
+      sample(out, "process_cpu_seconds_total", "", (std::stod(f[11]) + std::stod(f[12])) / ticks);
+      header(out, "process_virtual_memory_bytes", "gauge", "Virtual memory size in bytes.");
+      sample(out, "process_virtual_memory_bytes", "", std::stod(f[20]));
+      header(out, "process_resident_memory_bytes", "gauge", "Resident memory size in bytes.");
+      sample(out, "process_resident_memory_bytes", "", std::stod(f[21]) * page);
+      std::ifstream proc_stat("/proc/stat");
+      for (std::string line; std::getline(proc_stat, line);) {
+        if (line.rfind("btime ", 0) != 0) continue;
+        header(out, "process_start_time_seconds", "gauge",
+               "Start time of the process since the Unix epoch, in seconds.");
+        sample(out, "process_start_time_seconds", "", std::stod(line.substr(6)) + std::stod(f[19]) / ticks);
+        break;
+      }
+    }
+  }
+  std::error_code ec;
+  size_t fds = 0;
+  for (std::filesystem::directory_iterator it("/proc/self/fd", ec), end; !ec && it != end; it.increment(ec)) ++fds;
+  if (!ec) {
+    header(out, "process_open_fds", "gauge", "Open file descriptors.");
+    sample(out, "process_open_fds", "", static_cast<double>(fds > 0 ? fds - 1 : 0));  // less the listing's own
+  }
+  if (rlimit lim{}; getrlimit(RLIMIT_NOFILE, &lim) == 0) {
+    header(out, "process_max_fds", "gauge", "The soft limit on open file descriptors.");
+    sample(out, "process_max_fds", "", static_cast<double>(lim.rlim_cur));
+  }
+}
+
 }  // namespace
 
-void LatencyHistogram::render(std::string& out, std::string_view name, std::string_view labels) const {
+template <const auto& Bounds>
+void Histogram<Bounds>::render(std::string& out, std::string_view name, std::string_view labels) const {
   uint64_t cumulative = 0;
   const std::string bucket = std::string(name) + "_bucket";
-  for (size_t i = 0; i <= kBounds.size(); ++i) {
+  for (size_t i = 0; i <= Bounds.size(); ++i) {
     cumulative += buckets_[i].load(std::memory_order_relaxed);
-    std::string le = std::string(labels) + ",le=\"";
-    if (i == kBounds.size()) {
+    std::string le = std::string(labels) + (labels.empty() ? "le=\"" : ",le=\"");
+    if (i == Bounds.size()) {
       le += "+Inf";
     } else {
       char buf[32];
-      std::snprintf(buf, sizeof buf, "%g", kBounds[i]);
+      std::snprintf(buf, sizeof buf, "%g", Bounds[i]);
       le += buf;
     }
     le += "\"";
@@ -128,6 +186,9 @@ void LatencyHistogram::render(std::string& out, std::string_view name, std::stri
   sample(out, std::string(name) + "_sum", labels, static_cast<double>(sum_ns_.load(std::memory_order_relaxed)) * 1e-9);
   sample(out, std::string(name) + "_count", labels, static_cast<double>(count_.load(std::memory_order_relaxed)));
 }
+
+template class Histogram<kLatencyBounds>;
+template class Histogram<kReloadBounds>;
 
 void Metrics::verdict(const Verdict& v) {
   if (v.duplicate) {
@@ -224,6 +285,30 @@ std::string Metrics::render(const ScrapeInfo& info) const {
   header(out, "vigil_context_trimmed_total", "counter", "Context texts dropped for state.context_max_bytes.");
   sample(out, "vigil_context_trimmed_total", "", static_cast<double>(info.engine.context_trimmed));
 
+  header(out, "vigil_messages_rejected_total", "counter", "Messages the engine refused as invalid (not scored).");
+  sample(out, "vigil_messages_rejected_total", "", static_cast<double>(info.engine.rejected));
+  header(out, "vigil_scan_failures_total", "counter",
+         "Messages not scored because the Hyperscan scan could not run (rules.scan_failed, 503).");
+  sample(out, "vigil_scan_failures_total", "", static_cast<double>(info.engine.scan_failures));
+  header(out, "vigil_participants_overflow_total", "counter",
+         "Senders that took the place of a conversation's least risky participant (max participants reached).");
+  sample(out, "vigil_participants_overflow_total", "", static_cast<double>(info.engine.participants_overflow));
+  header(out, "vigil_state_restored_conversations", "gauge", "Conversations restored from the state store at start.");
+  sample(out, "vigil_state_restored_conversations", "", static_cast<double>(info.engine.restored_conversations));
+  header(out, "vigil_state_snapshots_skipped", "gauge",
+         "Stored snapshots skipped at start (another format, or a state that does not decode).");
+  sample(out, "vigil_state_snapshots_skipped", "", static_cast<double>(info.engine.snapshots_skipped));
+  header(out, "vigil_state_flushes_total", "counter", "State write cycles committed.");
+  sample(out, "vigil_state_flushes_total", "", static_cast<double>(info.engine.flushes));
+
+  header(out, "vigil_rule_hits_total", "counter",
+         "Hits per rule of the running rule set (shadow rules included); a rule kept across a reload keeps its "
+         "count.");
+  for (const auto& [rule, n] : info.rule_hits)
+    sample(out, "vigil_rule_hits_total", "rule=\"" + label_value(rule) + "\"", static_cast<double>(n));
+  header(out, "vigil_rule_reload_duration_seconds", "histogram",
+         "Time a rule reload took (load, compile, examples), failed ones included.");
+  reload_duration_.render(out, "vigil_rule_reload_duration_seconds", "");
   header(out, "vigil_rule_reloads_total", "counter", "Successful rule reloads (HTTP and SIGHUP).");
   sample(out, "vigil_rule_reloads_total", "", static_cast<double>(reloads_.load(std::memory_order_relaxed)));
   header(out, "vigil_rule_reload_failures_total", "counter", "Rule reloads refused; the running rules stayed.");
@@ -235,6 +320,14 @@ std::string Metrics::render(const ScrapeInfo& info) const {
   sample(out, "vigil_rules_info", "version=\"" + label_value(info.rules_version) + "\"", 1);
   header(out, "vigil_ready", "gauge", "1 when /readyz answers 200.");
   sample(out, "vigil_ready", "", info.ready ? 1 : 0);
+  header(out, "vigil_build_info", "gauge", "The build: vigil's version, the running rules' version, Hyperscan's.");
+  std::string hyperscan = hs_version();
+  if (const size_t space = hyperscan.find(' '); space != std::string::npos) hyperscan.resize(space);
+  sample(out, "vigil_build_info",
+         "version=\"" + label_value(VIGIL_VERSION_STRING) + "\",rules_version=\"" + label_value(info.rules_version) +
+             "\",hyperscan=\"" + label_value(hyperscan) + "\"",
+         1);
+  process_metrics(out);
   return out;
 }
 

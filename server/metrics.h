@@ -14,6 +14,8 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "plugin/engine/engine_stats.h"
 #include "plugin/engine/message.h"
@@ -57,26 +59,33 @@ class LabeledCounter {
   std::mutex mu_;
 };
 
-// Latency histogram with fixed buckets, 50 µs to 2.5 s.
-class LatencyHistogram {
+// Bucket upper bounds, in seconds: request latency (50 µs to 2.5 s) and rule reloads (a
+// compile of large packs on a loaded machine takes tens of seconds: up to 30 s).
+inline constexpr std::array<double, 15> kLatencyBounds = {0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
+                                                          0.025,   0.05,   0.1,     0.25,   0.5,   1.0,    2.5};
+inline constexpr std::array<double, 11> kReloadBounds = {0.1, 0.25, 0.5, 1, 2.5, 5, 7.5, 10, 15, 20, 30};
+
+// A histogram with fixed buckets (Bounds: ascending upper bounds in seconds; +Inf added).
+template <const auto& Bounds>
+class Histogram {
  public:
-  static constexpr std::array<double, 15> kBounds = {0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
-                                                     0.025,   0.05,   0.1,     0.25,   0.5,   1.0,    2.5};
   void observe(std::chrono::nanoseconds d);
   void render(std::string& out, std::string_view name, std::string_view labels) const;
 
  private:
-  std::array<std::atomic<uint64_t>, kBounds.size() + 1> buckets_{};  // last: +Inf
+  std::array<std::atomic<uint64_t>, Bounds.size() + 1> buckets_{};  // last: +Inf
   std::atomic<uint64_t> sum_ns_{0};
   std::atomic<uint64_t> count_{0};
 };
+using LatencyHistogram = Histogram<kLatencyBounds>;
 
 enum class ConnectionKind : uint8_t { kHttp, kWebSocket };
 
 // What the scrape reads from elsewhere at render time.
 struct ScrapeInfo {
   EngineStats engine;
-  std::string rules_version;  // empty when no rules are loaded
+  std::vector<std::pair<std::string, uint64_t>> rule_hits;  // Engine::rule_hits(): one per loaded rule
+  std::string rules_version;                                // empty when no rules are loaded
   size_t rules = 0;
   bool ready = false;
   size_t body_bytes_in_flight = 0;
@@ -96,7 +105,11 @@ class Metrics {
   void connection_opened(ConnectionKind k) { open_[static_cast<size_t>(k)].fetch_add(1, std::memory_order_relaxed); }
   void connection_closed(ConnectionKind k) { open_[static_cast<size_t>(k)].fetch_sub(1, std::memory_order_relaxed); }
   void connection_accepted() { accepted_.fetch_add(1, std::memory_order_relaxed); }
-  void reload(bool ok) { (ok ? reloads_ : reload_failures_).fetch_add(1, std::memory_order_relaxed); }
+  // One rule reload (HTTP or SIGHUP), and how long it took, load and compile included.
+  void reload(bool ok, std::chrono::nanoseconds took) {
+    (ok ? reloads_ : reload_failures_).fetch_add(1, std::memory_order_relaxed);
+    reload_duration_.observe(took);
+  }
 
   int64_t open_connections() const;
   uint64_t messages() const { return messages_.load(std::memory_order_relaxed); }
@@ -104,7 +117,8 @@ class Metrics {
   uint64_t reloads() const { return reloads_.load(std::memory_order_relaxed); }
   uint64_t reload_failures() const { return reload_failures_.load(std::memory_order_relaxed); }
 
-  // The Prometheus text exposition (version 0.0.4).
+  // The Prometheus text exposition (version 0.0.4): the counters above, the engine's,
+  // vigil_build_info, and the process_* metrics of this process (from /proc).
   std::string render(const ScrapeInfo& info) const;
 
  private:
@@ -118,6 +132,7 @@ class Metrics {
   std::atomic<uint64_t> accepted_{0};
   std::atomic<uint64_t> reloads_{0};
   std::atomic<uint64_t> reload_failures_{0};
+  Histogram<kReloadBounds> reload_duration_;
 };
 
 }  // namespace vigil::server

@@ -27,7 +27,7 @@ constexpr RouteEntry kRoutes[] = {
     {"/livez", verb::get, Route::kHealth, Access::kOpen, kScopeNone, handle_livez},
     {"/healthz", verb::get, Route::kHealth, Access::kOpen, kScopeNone, handle_livez},
     {"/readyz", verb::get, Route::kHealth, Access::kOpen, kScopeNone, handle_readyz},
-    {"/metrics", verb::get, Route::kMetrics, Access::kMetrics, kScopeAdmin, handle_metrics},
+    {"/metrics", verb::get, Route::kMetrics, Access::kMetrics, kScopeMetrics, handle_metrics},
     {"/v1/messages", verb::post, Route::kMessages, Access::kScoped, kScopeIngest, handle_messages},
     {"/v1/stream", verb::get, Route::kStream, Access::kScoped, kScopeIngest, websocket_required},
     {"/v1/conversations/", verb::get, Route::kConversations, Access::kScoped, kScopeModerate, handle_conversation},

@@ -50,6 +50,8 @@ Result<std::unique_ptr<Server>, Errors> Server::create(ServerConfig config, Serv
   eo.max_unflushed = config.state.max_unflushed;
   eo.context_max_bytes = config.state.context_max_bytes;
   eo.max_conversations = config.state.max_conversations;
+  eo.idle_ttl = std::chrono::duration_cast<std::chrono::seconds>(config.state.idle_ttl);
+  eo.context_messages = config.state.context_messages;
   eo.store_max_bytes = static_cast<int64_t>(config.state.max_bytes);
   eo.now_ms = options.now_ms;
   eo.on_storage_event = log_storage_event;
@@ -111,7 +113,7 @@ void Server::start() {
             {{"url", url()},
              {"threads", contexts_.size()},
              {"rules", ctx_->config.rules_dir.string()},
-             {"rules_version", rules ? rules->version() : ""},
+             {"rules_version", rules->version()},
              {"data_dir", ctx_->config.data_dir.string()},
              {"auth", ctx_->auth.open() ? "none (loopback only)" : "bearer tokens"}});
 }

@@ -65,9 +65,12 @@ struct ServerContext {
   BodyBudget bodies;  // request body bytes in flight, across all connections
   Metrics metrics;
   const std::unique_ptr<Engine> engine;
-  const std::unique_ptr<Normalizer> normalizer;        // for POST /v1/explain
-  std::unique_ptr<cases::CaseManager> cases;           // set by start_cases (routes/case_routes.h)
-  std::unique_ptr<cases::WebhookDispatcher> webhooks;  // the same; destroyed (stopped) first
+  const std::unique_ptr<Normalizer> normalizer;  // for POST /v1/explain
+  std::unique_ptr<cases::CaseManager> cases;     // set by start_cases (routes/case_routes.h)
+  // The same. Destroyed (its thread stopped) before `cases`, whose store it reads, and
+  // after `blocking`, whose jobs (case decisions) notify it: Server joins the pool first,
+  // and the pool is declared after this, so no job can reach a freed dispatcher.
+  std::unique_ptr<cases::WebhookDispatcher> webhooks;
   // Work that blocks (rule reloads) runs here, never on an io thread.
   boost::asio::thread_pool blocking{1};
   std::mutex reload_mu;  // one reload at a time

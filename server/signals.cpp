@@ -8,6 +8,7 @@
 namespace vigil::server {
 
 SignalHandler::SignalHandler(Server& server) : server_(server), signals_(ioc_, SIGHUP, SIGTERM, SIGINT) {
+  signals_.add(SIGUSR1);
   arm();
   thread_ = std::thread([this] { ioc_.run(); });
 }
@@ -25,7 +26,15 @@ void SignalHandler::arm() {
     if (signo == SIGHUP) {
       log_event(spdlog::level::info, "signal", {{"signal", "SIGHUP"}});
       // Compiles the rules on this thread: the io threads keep serving.
+      // Logged (rules_reloaded / rules_reload_failed) and counted by the reload itself.
       (void)server_.reload_rules();
+    } else if (signo == SIGUSR1) {
+      // To the new file, or, when it cannot be opened, to the old one, which stays.
+      if (Status<> s = reopen_log(); !s) {
+        log_event(spdlog::level::err, "log_reopen_failed", {{"error", s.error().to_text()}});
+      } else {
+        log_event(spdlog::level::info, "log_reopened", {{"signal", "SIGUSR1"}});
+      }
     } else if (!drainer_.joinable()) {
       log_event(spdlog::level::info, "signal", {{"signal", signo == SIGTERM ? "SIGTERM" : "SIGINT"}});
       drainer_ = std::thread([this] { server_.drain(); });

@@ -1,5 +1,6 @@
 // Signals for `vigil serve`: SIGHUP reloads the rules (off the io threads, like
-// POST /v1/rules/reload); SIGTERM and SIGINT drain the server (server.h) and end wait().
+// POST /v1/rules/reload); SIGUSR1 reopens the log file (after logrotate moved it);
+// SIGTERM and SIGINT drain the server (server.h) and end wait().
 // Uses its own io_context on its own thread; the destructor stops it. Not copyable.
 #pragma once
 

@@ -71,7 +71,7 @@ std::string to_text(const Errors& errors);
 nlohmann::json to_json(const Errors& errors);
 
 template <class T, class E = Error>
-class Result {
+class [[nodiscard]] Result {
  public:
   Result(T value) : v_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit by design
   Result(E error) : v_(std::in_place_index<1>, std::move(error)) {}  // NOLINT: implicit by design
@@ -96,7 +96,7 @@ class Result {
 
 // A Result with no value: success, or an error.
 template <class E = Error>
-class Status {
+class [[nodiscard]] Status {
  public:
   Status() = default;
   Status(E error) : error_(std::move(error)), ok_(false) {}  // NOLINT: implicit by design

@@ -5,6 +5,7 @@
 #include <condition_variable>
 #include <mutex>
 #include <thread>
+#include <unordered_map>
 
 #include "plugin/engine/conversation_table.h"
 #include "plugin/engine/snapshot_store.h"
@@ -59,14 +60,22 @@ struct Snapshot {
   std::vector<RuleInfo> info;
   std::shared_ptr<const StageLayout> layout;  // the stage names the scorer's evidence is indexed by
   uint64_t generation = 0;
+  // Hits per rule (by rule index, shadow rules included), for Engine::rule_hits(); a
+  // reload carries each kept rule's count over to the new snapshot.
+  std::unique_ptr<std::atomic<uint64_t>[]> rule_hits;
 };
 
 Result<std::shared_ptr<const Snapshot>, Errors> build_snapshot(std::shared_ptr<const RuleSet> rules) {
   std::vector<std::string> names;
   for (const Stage& st : rules->stages()) names.push_back(st.name);
   ScorerConfig cfg = rules->scorer_config();  // validated by RuleSet::load
-  auto snap =
-      std::make_shared<Snapshot>(Snapshot{std::move(rules), Scorer(std::move(cfg)), {}, intern_stage_layout(names), 0});
+  const size_t rule_count = rules->rules().size();
+  auto snap = std::make_shared<Snapshot>(Snapshot{std::move(rules),
+                                                  Scorer(std::move(cfg)),
+                                                  {},
+                                                  intern_stage_layout(names),
+                                                  0,
+                                                  std::make_unique<std::atomic<uint64_t>[]>(rule_count)});
   for (const Rule& r : snap->rules->rules()) {
     const uint64_t h = hash_id(r.id.data(), r.id.size());
     snap->info.push_back({static_cast<uint16_t>(h ^ (h >> 16) ^ (h >> 32) ^ (h >> 48)), r.stage_index, r.weight,
@@ -155,7 +164,8 @@ struct Engine::Impl {
 
   struct Counters {
     std::atomic<uint64_t> messages{0}, duplicates{0}, rejected{0}, overflow{0}, flushes{0}, flushed{0},
-        flush_failures{0}, restored{0}, reloads{0}, reload_failures{0}, backpressure_waits{0}, cache_write_failures{0};
+        flush_failures{0}, restored{0}, reloads{0}, reload_failures{0}, backpressure_waits{0}, cache_write_failures{0},
+        scan_failures{0}, snapshots_skipped{0};
     std::array<std::atomic<uint64_t>, kLevelCount> levels{};
     std::array<std::atomic<uint64_t>, kMaxStages> stage_hits{};
   } counters;
@@ -207,7 +217,9 @@ Engine::~Engine() {
     impl_->backlog_cv.notify_all();
     impl_->flusher.join();
   }
-  if (impl_->store) impl_->flush_now();
+  // A failure here is counted and reported like any cycle's (store_health); a
+  // destructor can do no more.
+  if (impl_->store) (void)impl_->flush_now();
 }
 
 Result<std::unique_ptr<Engine>, Errors> Engine::create(EngineOptions options) {
@@ -248,6 +260,7 @@ Result<std::unique_ptr<Engine>, Errors> Engine::create(EngineOptions options) {
     });
     if (!loaded) return Errors{std::move(loaded).error()};
     impl->counters.restored = table.size();
+    impl->counters.snapshots_skipped = *loaded;
     impl->flusher = std::thread([p = impl.get()] { p->flush_loop(); });
   }
   return std::unique_ptr<Engine>(new Engine(std::move(impl)));
@@ -279,7 +292,11 @@ Result<Verdict> Engine::Impl::process(const Message& m, Explanation* explain) {
   ThreadScratch& t = scratch();
   const Snapshot& snap = *t.snap;
   normalizer->normalize(m.text, t.text, *t.normalize);
-  t.matcher->match(t.text, t.hits);
+  if (Status<> scanned = t.matcher->match(t.text, t.hits); !scanned) {
+    // Not scored: hits that could not be looked for are not "no hits" (state untouched).
+    counters.scan_failures.fetch_add(1, std::memory_order_relaxed);
+    return scanned.error();
+  }
   t.score_hits.clear();
   for (const Hit& h : t.hits) {
     const RuleInfo& ri = snap.info[h.rule];
@@ -369,6 +386,7 @@ Result<Verdict> Engine::Impl::process(const Message& m, Explanation* explain) {
     vh.shadow = r.status == RuleStatus::kShadow;
     if (!vh.shadow && r.stage_index >= 0 && r.stage_index < kMaxStages)
       counters.stage_hits[r.stage_index].fetch_add(1, std::memory_order_relaxed);
+    snap.rule_hits[h.rule].fetch_add(1, std::memory_order_relaxed);
     v.hits.push_back(std::move(vh));
   }
   if (explain)
@@ -464,6 +482,8 @@ EngineStats Engine::stats() const {
   s.context_bytes = impl_->table->context_bytes();
   s.context_trimmed = get(impl_->table->counters().context_trimmed);
   s.restored_conversations = get(c.restored);
+  s.scan_failures = get(c.scan_failures);
+  s.snapshots_skipped = get(c.snapshots_skipped);
   s.rule_reloads = get(c.reloads);
   s.rule_reload_failures = get(c.reload_failures);
   for (size_t i = 0; i < s.verdicts_by_level.size(); ++i) s.verdicts_by_level[i] = get(c.levels[i]);
@@ -478,8 +498,18 @@ Status<Errors> Engine::reload_rules() {
     return std::move(snap).error();
   }
   impl_->note_rules(*snap.value()->rules);
+  const Snapshot& next = *snap.value();
+  std::unordered_map<std::string_view, uint32_t> next_index;
+  for (uint32_t i = 0; i < next.rules->rules().size(); ++i) next_index.emplace(next.rules->rules()[i].id, i);
   {
     std::lock_guard lock(impl_->snap_mu);
+    // Kept rules keep their hit counts (by id); hits still landing on the old snapshot
+    // while threads move over are not carried.
+    const Snapshot& prev = *impl_->snap;
+    for (uint32_t i = 0; i < prev.rules->rules().size(); ++i) {
+      if (auto it = next_index.find(prev.rules->rules()[i].id); it != next_index.end())
+        next.rule_hits[it->second].store(prev.rule_hits[i].load(std::memory_order_relaxed), std::memory_order_relaxed);
+    }
     impl_->snap = std::move(snap).value();
     impl_->generation.store(impl_->snap->generation, std::memory_order_release);
   }
@@ -488,6 +518,16 @@ Status<Errors> Engine::reload_rules() {
 }
 
 std::shared_ptr<const RuleSet> Engine::rules() const { return impl_->current()->rules; }
+
+std::vector<std::pair<std::string, uint64_t>> Engine::rule_hits() const {
+  const std::shared_ptr<const Snapshot> snap = impl_->current();
+  const std::vector<Rule>& rules = snap->rules->rules();
+  std::vector<std::pair<std::string, uint64_t>> out;
+  out.reserve(rules.size());
+  for (size_t i = 0; i < rules.size(); ++i)
+    out.emplace_back(rules[i].id, snap->rule_hits[i].load(std::memory_order_relaxed));
+  return out;
+}
 
 Status<> Engine::flush() {
   impl_->table->sweep(impl_->now());
@@ -656,7 +696,7 @@ void Engine::Impl::flush_loop() {
       table->sweep(now());
       sweep_at = now_t + opt.flush_interval;
     }
-    flush_now();
+    (void)flush_now();  // a failure is counted, reported (store_health) and retried next cycle
     lock.lock();
   }
 }

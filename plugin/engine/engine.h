@@ -31,6 +31,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "plugin/common/error.h"
 #include "plugin/engine/context_ring.h"
@@ -97,7 +99,9 @@ class Engine {
 
   // Scores one message. Errors (message.missing_field for an empty required field,
   // message.text_too_long past max_text_bytes; Error::field names it) leave every
-  // conversation's state untouched. A repeated (conversation_id, message_id) among the
+  // conversation's state untouched, and so does rules.scan_failed (Hyperscan could not
+  // scan, e.g. out of memory: the message is not scored, counted in
+  // EngineStats::scan_failures; sending it again is safe). A repeated (conversation_id, message_id) among the
   // conversation's last 8 scored messages (kRecentIds) is answered from memory with the
   // first verdict's risk, level, action and suspect, `duplicate` set, no hits, and is not
   // scored again. A message without ts_ms is scored at the receive time (now_ms).
@@ -122,10 +126,17 @@ class Engine {
 
   // The counters (see engine_stats.h). Thread-safe, lock-free.
   EngineStats stats() const;
+  // Hits per rule of the running rule set, in rule order: (id, hits since start), shadow
+  // rules included, duplicates not. A rule kept across a reload keeps its count (hits of
+  // messages still scoring on the old rules during the swap may be missed); a removed
+  // rule is gone. As many entries as rules: bounded, fit for /metrics labels.
+  std::vector<std::pair<std::string, uint64_t>> rule_hits() const;
 
   // Builds a new RuleSet from options.rules_dir aside, and swaps it in only if it loads
   // and its examples pass. On failure the running rules stay.
   Status<Errors> reload_rules();
+  // The running rules; never null (create() fails without rules, a failed reload keeps
+  // them).
   std::shared_ptr<const RuleSet> rules() const;
 
   // Writes every dirty conversation to the store now (also done every flush_interval).

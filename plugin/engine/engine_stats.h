@@ -29,6 +29,8 @@ struct EngineStats {
   uint64_t context_bytes = 0;               // bytes held by the context rings (context_max_bytes)
   uint64_t context_trimmed = 0;             // texts dropped from context rings for that bound
   uint64_t restored_conversations = 0;      // snapshots loaded at create()
+  uint64_t snapshots_skipped = 0;           // stored snapshots create() could not use (another format, undecodable)
+  uint64_t scan_failures = 0;               // messages not scored: the Hyperscan scan could not run
   uint64_t rule_reloads = 0;                // successful reload_rules()
   uint64_t rule_reload_failures = 0;
   std::array<uint64_t, kLevelCount> verdicts_by_level{};  // indexed by Level

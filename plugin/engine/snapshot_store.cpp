@@ -158,7 +158,9 @@ Status<> SnapshotStore::begin() {
 }
 
 void SnapshotStore::rollback() {
-  if (db_ && !sqlite3_get_autocommit(db_)) exec("ROLLBACK");
+  // Called after a failure, which is what gets reported; a ROLLBACK that fails too leaves
+  // the connection to the reopen that follows a failed cycle.
+  if (db_ && !sqlite3_get_autocommit(db_)) (void)exec("ROLLBACK");
 }
 
 Status<> SnapshotStore::commit() {

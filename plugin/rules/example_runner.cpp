@@ -10,15 +10,22 @@ namespace vigil {
 
 namespace {
 
-// Whether rule `r` hits `text`, and where; through the Matcher unless deprecated.
-bool rule_hits(const RuleSetImpl& impl, uint32_t r, const NormalizedText& text, Matcher& matcher, HitList& hits,
-               std::vector<re2::StringPiece>& sub, Hit& found) {
+// Whether rule `r` hits `text`, and where; through the Matcher unless deprecated. A scan
+// that could not run is its error (rules.scan_failed), never a pass or a failure.
+Result<bool> rule_hits(const RuleSetImpl& impl, uint32_t r, const NormalizedText& text, Matcher& matcher, HitList& hits,
+                       std::vector<re2::StringPiece>& sub, Hit& found) {
   if (impl.rules[r].status == RuleStatus::kDeprecated) return confirm_rule(impl, r, text, sub.data(), found);
-  matcher.match(text, hits);
+  if (Status<> scanned = matcher.match(text, hits); !scanned) return scanned.error();
   auto it = std::find_if(hits.begin(), hits.end(), [r](const Hit& h) { return h.rule == r; });
   if (it == hits.end()) return false;
   found = *it;
   return true;
+}
+
+// The examples cannot be run at all (the scan failed): the report is that error alone.
+ExampleReport fail_all(ExampleReport& report, const Error& error) {
+  report.errors = {error};
+  return std::move(report);
 }
 
 std::string in_quotes(std::string_view s) {
@@ -53,7 +60,9 @@ ExampleReport run_examples(const std::shared_ptr<const RuleSet>& rules, const No
       const std::string& example = rule.examples_match[i];
       normalizer.normalize(example, text, *scratch);
       Hit hit;
-      if (rule_hits(impl, r, text, matcher, hits, sub, hit)) {
+      const Result<bool> hits_rule = rule_hits(impl, r, text, matcher, hits, sub, hit);
+      if (!hits_rule) return fail_all(report, hits_rule.error());
+      if (*hits_rule) {
         ++result.match_passed;
       } else {
         ++result.match_failed;
@@ -65,7 +74,9 @@ ExampleReport run_examples(const std::shared_ptr<const RuleSet>& rules, const No
       const std::string& example = rule.examples_no_match[i];
       normalizer.normalize(example, text, *scratch);
       Hit hit;
-      if (!rule_hits(impl, r, text, matcher, hits, sub, hit)) {
+      const Result<bool> hits_rule = rule_hits(impl, r, text, matcher, hits, sub, hit);
+      if (!hits_rule) return fail_all(report, hits_rule.error());
+      if (!*hits_rule) {
         ++result.no_match_passed;
       } else {
         ++result.no_match_failed;

@@ -25,7 +25,7 @@ struct RuleExampleResult {
 
 struct ExampleReport {
   std::vector<RuleExampleResult> rules;  // one per rule, in rule order
-  Errors errors;                         // one rules.example_failed per failing example
+  Errors errors;                         // one rules.example_failed per failing example; or rules.scan_failed alone
   bool ok() const { return errors.empty(); }
 };
 

@@ -7,12 +7,13 @@ namespace vigil {
 
 using nlohmann::json;
 
-json explain_json(const std::shared_ptr<const RuleSet>& rules, const Normalizer& normalizer, std::string_view text) {
+Result<json> explain_json(const std::shared_ptr<const RuleSet>& rules, const Normalizer& normalizer,
+                          std::string_view text) {
   NormalizedText norm;
   NormalizeScratchPtr scratch = make_normalize_scratch();
   normalizer.normalize(text, norm, *scratch);
   HitList hits;
-  Matcher(rules).match(norm, hits);
+  if (Status<> scanned = Matcher(rules).match(norm, hits); !scanned) return scanned.error();
 
   json transforms = json::array();
   for (std::string_view t : transform_names(norm.transforms)) transforms.push_back(t);
@@ -29,10 +30,10 @@ json explain_json(const std::shared_ptr<const RuleSet>& rules, const Normalizer&
     hit["captures"] = std::move(captures);
     out_hits.push_back(std::move(hit));
   }
-  return {{"normalized", norm.text},
-          {"transforms", std::move(transforms)},
-          {"hits", std::move(out_hits)},
-          {"rules_version", rules->version()}};
+  return json{{"normalized", norm.text},
+              {"transforms", std::move(transforms)},
+              {"hits", std::move(out_hits)},
+              {"rules_version", rules->version()}};
 }
 
 }  // namespace vigil

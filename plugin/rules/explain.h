@@ -10,6 +10,7 @@
 //    "rules_version": "..."}
 // Hits in the Matcher's order. Re-runs each hit's patterns for its captures
 // (hit_captures.h): for explaining one text, not the hot path. Thread-safe.
+// rules.scan_failed when Hyperscan could not scan the text (Matcher::match).
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -17,12 +18,13 @@
 #include <memory>
 #include <string_view>
 
+#include "plugin/common/error.h"
 #include "plugin/normalize/normalizer.h"
 #include "plugin/rules/rule_set.h"
 
 namespace vigil {
 
-nlohmann::json explain_json(const std::shared_ptr<const RuleSet>& rules, const Normalizer& normalizer,
-                            std::string_view text);
+Result<nlohmann::json> explain_json(const std::shared_ptr<const RuleSet>& rules, const Normalizer& normalizer,
+                                    std::string_view text);
 
 }  // namespace vigil

@@ -3,7 +3,8 @@
 // vetoes and age captures. Spans are mapped back to the original text.
 //
 // One Matcher per thread: it owns the Hyperscan scratch for its RuleSet, cloned once at
-// construction, never in the scan path. With a reused HitList, match() allocates nothing
+// construction, never in the scan path (a clone that failed is retried by the next
+// match()). With a reused HitList, match() allocates nothing
 // in steady state. Holds a shared_ptr to its RuleSet, so a reload never pulls a snapshot
 // out from under a running scan; rebuild the Matcher to move to a new RuleSet.
 // Not copyable; movable.
@@ -13,6 +14,7 @@
 #include <memory>
 #include <vector>
 
+#include "plugin/common/error.h"
 #include "plugin/normalize/normalized_text.h"
 #include "plugin/rules/rule_set.h"
 
@@ -40,7 +42,10 @@ class Matcher {
 
   // Replaces `out` with the hits of every active (stable or shadow) rule in `text`, at
   // most one per rule (the leftmost), ordered by start. Deprecated rules never hit.
-  void match(const NormalizedText& text, HitList& out);
+  // rules.scan_failed (naming Hyperscan's return code) when the scan could not run: the
+  // scratch could not be cloned (out of memory; retried on the next call) or hs_scan
+  // failed. `out` is then empty and means nothing: not "no hits".
+  Status<> match(const NormalizedText& text, HitList& out);
 
   const std::shared_ptr<const RuleSet>& rules() const { return rules_; }
 

@@ -110,13 +110,15 @@ std::vector<CaseHit> CaseManager::describe(const RuleSet& rules, const std::vect
   return out;
 }
 
-std::vector<CaseHit> CaseManager::rematch(const std::shared_ptr<const RuleSet>& rules, const std::string& text) const {
+Result<std::vector<CaseHit>> CaseManager::rematch(const std::shared_ptr<const RuleSet>& rules,
+                                                  const std::string& text) const {
   NormalizedText norm;
   NormalizeScratchPtr scratch = make_normalize_scratch();
   normalizer_.normalize(text, norm, *scratch);
   Matcher matcher(rules);
   HitList hits;
-  matcher.match(norm, hits);
+  // A context message whose hits cannot be found is not stored without them.
+  if (Status<> scanned = matcher.match(norm, hits); !scanned) return scanned.error();
   std::vector<CaseHit> out;
   for (const Hit& h : hits) out.push_back(case_hit(rules->rules()[h.rule], h.start, h.end, h.age));
   return out;
@@ -171,7 +173,9 @@ Status<> CaseManager::on_verdict(const Message& m, Verdict& v) {
         cm.risk = c.risk;
         cm.level = c.level;
         cm.context = true;
-        cm.hits = rematch(rules, c.text);
+        Result<std::vector<CaseHit>> hits = rematch(rules, c.text);
+        if (!hits) return std::move(hits).error();
+        cm.hits = std::move(hits).value();
         e.context.push_back(std::move(cm));
       }
     }

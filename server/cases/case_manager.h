@@ -64,7 +64,8 @@ class CaseManager {
   bool active(uint64_t key) const;
   void set_active(uint64_t key, bool on);
   std::vector<CaseHit> describe(const RuleSet& rules, const std::vector<VerdictHit>& hits) const;
-  std::vector<CaseHit> rematch(const std::shared_ptr<const RuleSet>& rules, const std::string& text) const;
+  // The hits of a context message, found again; rules.scan_failed when they cannot be.
+  Result<std::vector<CaseHit>> rematch(const std::shared_ptr<const RuleSet>& rules, const std::string& text) const;
 
   std::unique_ptr<CaseStore> store_;
   const Engine& engine_;

@@ -23,14 +23,6 @@ constexpr std::string_view kConversationsPrefix = "/v1/conversations/";
 constexpr size_t kMaxNoteBytes = 4096;
 constexpr size_t kMaxNameBytes = 256;
 
-// Who is acting: the token's name, never its secret.
-std::string actor_name(ServerContext& ctx, const Request& req, Scope scope) {
-  if (ctx.auth.open()) return "anonymous";
-  AuthResult a = ctx.auth.check(req.authorization, scope);
-  if (a.token == nullptr) return "unknown";
-  return a.token->name.empty() ? std::string("unnamed") : a.token->name;
-}
-
 Response json_reply(const json& j) {
   Response r;
   r.body = dump_json(j);
@@ -180,7 +172,7 @@ Response handle_assign(ServerContext& ctx, const Request& req, const std::string
   Result<json> body = object_body(req.body, {"assignee", "force", "version"});
   if (!body) return error_response(400, body.error());
   AssignRequest a;
-  a.actor = actor_name(ctx, req, kScopeModerate);
+  a.actor = ctx.auth.name_of(req.authorization);
   a.assignee = a.actor;
   a.now_ms = ctx.cases->now_ms();
   if (Status<> s = string_field(*body, "assignee", kMaxNameBytes, a.assignee); !s)
@@ -219,7 +211,7 @@ Response handle_decision(ServerContext& ctx, const Request& req, const std::stri
                             "reason");
     }
   }
-  d.decision.moderator = actor_name(ctx, req, kScopeModerate);
+  d.decision.moderator = ctx.auth.name_of(req.authorization);
   d.decision.at_ms = ctx.cases->now_ms();
   Result<CaseSummary> c = ctx.cases->store().decide(id, d);
   if (!c) return error_response(c.error());
@@ -284,7 +276,7 @@ Response handle_case_get(ServerContext& ctx, const Request& req) {
       is_export ? json{{"messages", rec.messages.size()},
                        {"chain_head", rec.messages.empty() ? std::string(kChainGenesis) : rec.messages.back().hash}}
                 : json{{"messages", rec.messages.size()}};
-  if (Status<> s = audit(ctx, actor_name(ctx, req, kScopeModerate), is_export ? "case.export" : "case.read",
+  if (Status<> s = audit(ctx, ctx.auth.name_of(req.authorization), is_export ? "case.export" : "case.read",
                          rec.summary.id, rec.summary.conversation_id, detail);
       !s)
     return error_response(s.error());
@@ -356,7 +348,7 @@ Response handle_conversation_erase(ServerContext& ctx, const Request& req) {
     else
       return error_response(400, "request.bad_query", "bad query parameter '" + k + "' (closed_cases=delete|keep)", k);
   }
-  const std::string actor = actor_name(ctx, req, kScopeAdmin);
+  const std::string actor = ctx.auth.name_of(req.authorization);
   bool forgotten = false;
   Result<EraseResult> erased = EraseResult{};
   {

@@ -91,7 +91,6 @@ Response handle_console(ServerContext&, const Request& req) {
 
 Response handle_console_settings(ServerContext& ctx, const Request& req) {
   std::shared_ptr<const RuleSet> rules = ctx.engine->rules();
-  if (rules == nullptr) return error_response(503, "server.not_ready", "no rules are loaded");
   nlohmann::json stages = nlohmann::json::array();
   for (const Stage& s : rules->stages()) {
     stages.push_back({{"name", s.name}, {"description", s.description}});
@@ -100,11 +99,7 @@ Response handle_console_settings(ServerContext& ctx, const Request& req) {
   for (Level l : {Level::kWatch, Level::kReview, Level::kUrgent}) {
     levels[to_string(l)] = rules->scorer_config().levels[static_cast<int>(l)].min_risk;
   }
-  std::string moderator = "anonymous";
-  if (!ctx.auth.open()) {
-    AuthResult a = ctx.auth.check(req.authorization, kScopeModerate);
-    if (a.token != nullptr) moderator = a.token->name;
-  }
+  const std::string moderator = ctx.auth.name_of(req.authorization);
   Response r;
   r.body = dump_json({{"moderator", moderator},
                       {"levels", levels},

@@ -28,7 +28,6 @@ Response handle_console(ServerContext& ctx, const Request& req);
 //    "stages": [{"name", "description"}],                   (the loaded rules' stage model)
 //    "dismissal_reasons": [...],                            (cases.dismissal_reasons)
 //    "rules_version": "..."}
-// 503 server.not_ready when no rules are loaded.
 Response handle_console_settings(ServerContext& ctx, const Request& req);
 
 // The Content-Type for a console file, by its extension (application/octet-stream when

@@ -7,8 +7,7 @@
 namespace vigil::server {
 
 bool is_ready(const ServerContext& ctx) {
-  return !ctx.draining.load(std::memory_order_relaxed) && ctx.engine->rules() != nullptr &&
-         ctx.engine->store_status().ok();
+  return !ctx.draining.load(std::memory_order_relaxed) && ctx.engine->store_status().ok();
 }
 
 Response handle_livez(ServerContext&, const Request&) {
@@ -22,7 +21,6 @@ Response handle_readyz(ServerContext& ctx, const Request&) {
     return error_response(503, "server.draining", "the server is shutting down");
   }
   std::shared_ptr<const RuleSet> rules = ctx.engine->rules();
-  if (rules == nullptr) return error_response(503, "server.not_ready", "no rules are loaded");
   // Verdicts would still come, but what they change is not being kept: take the instance
   // out of rotation until the store writes again (it retries every flush interval).
   if (Status<> store = ctx.engine->store_status(); !store) {
@@ -37,10 +35,10 @@ Response handle_readyz(ServerContext& ctx, const Request&) {
 Response handle_metrics(ServerContext& ctx, const Request&) {
   ScrapeInfo info;
   info.engine = ctx.engine->stats();
-  if (std::shared_ptr<const RuleSet> rules = ctx.engine->rules()) {
-    info.rules_version = rules->version();
-    info.rules = rules->rules().size();
-  }
+  info.rule_hits = ctx.engine->rule_hits();
+  const std::shared_ptr<const RuleSet> rules = ctx.engine->rules();
+  info.rules_version = rules->version();
+  info.rules = rules->rules().size();
   info.ready = is_ready(ctx);
   info.body_bytes_in_flight = ctx.bodies.in_flight();
   info.body_bytes_limit = ctx.bodies.limit();

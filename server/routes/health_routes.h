@@ -1,9 +1,9 @@
 // Health and metrics routes.
 //   GET /livez, /healthz  200 {"status": "ok"} while the process serves at all
-//   GET /readyz           200 {"status": "ready", "rules_version": ...} when rules are
-//                         loaded, the state store writes and the server is not draining;
-//                         else 503 server.draining, server.not_ready or
-//                         server.store_failing (the store's error code and message)
+//   GET /readyz           200 {"status": "ready", "rules_version": ...} when the state
+//                         store writes and the server is not draining (rules are always
+//                         loaded: the server does not start without them); else 503
+//                         server.draining or server.store_failing (the store's error)
 //   GET /metrics          Prometheus text (metrics.h)
 #pragma once
 

@@ -12,31 +12,32 @@ namespace vigil::server {
 
 using nlohmann::json;
 
-Status<Errors> reload_rules(ServerContext& ctx, std::string_view trigger) {
+Status<Errors> reload_rules(ServerContext& ctx, std::string_view trigger, std::string_view token) {
   std::lock_guard lock(ctx.reload_mu);
   const auto t0 = std::chrono::steady_clock::now();
   Status<Errors> s = ctx.engine->reload_rules();
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
-  ctx.metrics.reload(s.ok());
+  const auto took = std::chrono::steady_clock::now() - t0;
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(took).count();
+  ctx.metrics.reload(s.ok(), took);
   if (s) {
     std::shared_ptr<const RuleSet> rules = ctx.engine->rules();
     log_event(spdlog::level::info, "rules_reloaded",
               {{"trigger", trigger},
-               {"version", rules ? rules->version() : ""},
-               {"rules", rules ? rules->rules().size() : 0},
+               {"token", token},
+               {"version", rules->version()},
+               {"rules", rules->rules().size()},
                {"ms", ms}});
   } else {
     json codes = json::array();
     for (const Error& e : s.error()) codes.push_back(e.to_text());
     log_event(spdlog::level::err, "rules_reload_failed",
-              {{"trigger", trigger}, {"errors", std::move(codes)}, {"ms", ms}});
+              {{"trigger", trigger}, {"token", token}, {"errors", std::move(codes)}, {"ms", ms}});
   }
   return s;
 }
 
 Response handle_rules(ServerContext& ctx, const Request&) {
   std::shared_ptr<const RuleSet> rules = ctx.engine->rules();
-  if (rules == nullptr) return error_response(503, "server.not_ready", "no rules are loaded");
   json packs = json::array();
   for (const RuleSet::PackInfo& p : rules->packs()) {
     packs.push_back({{"name", p.name}, {"language", p.language}, {"file", p.file}, {"rules", p.rules}});
@@ -51,10 +52,10 @@ Response handle_rules(ServerContext& ctx, const Request&) {
   return r;
 }
 
-Response handle_reload(ServerContext& ctx, const Request&) {
+Response handle_reload(ServerContext& ctx, const Request& req) {
   Response r;
-  r.deferred = [&ctx]() -> Response {
-    Status<Errors> s = reload_rules(ctx, "http");
+  r.deferred = [&ctx, token = ctx.auth.name_of(req.authorization)]() -> Response {
+    Status<Errors> s = reload_rules(ctx, "http", token);
     if (!s) {
       const Errors& errors = s.error();
       json body = error_json(Error("rules.reload_failed", std::to_string(errors.size()) +
@@ -92,10 +93,11 @@ Response handle_explain(ServerContext& ctx, const Request& req) {
                           "text is longer than " + std::to_string(ctx.config.limits.max_text_bytes) + " bytes", "text");
   }
   std::shared_ptr<const RuleSet> rules = ctx.engine->rules();
-  if (rules == nullptr) return error_response(503, "server.not_ready", "no rules are loaded");
 
   Response r;
-  r.body = dump_json(explain_json(rules, *ctx.normalizer, text));
+  Result<json> explained = explain_json(rules, *ctx.normalizer, text);
+  if (!explained) return error_response(503, explained.error());
+  r.body = dump_json(*explained);
   return r;
 }
 

@@ -20,8 +20,9 @@ Response handle_rules(ServerContext& ctx, const Request& req);
 Response handle_reload(ServerContext& ctx, const Request& req);
 Response handle_explain(ServerContext& ctx, const Request& req);
 
-// The reload itself, shared by the route and SIGHUP: serialised, counted in metrics,
-// logged. Blocks while the new rules compile.
-Status<Errors> reload_rules(ServerContext& ctx, std::string_view trigger);
+// The reload itself, shared by the route and SIGHUP: serialised, counted in metrics
+// (with its duration), logged with the trigger ("http", "sighup") and who asked (the
+// token's name; empty for a signal). Blocks while the new rules compile.
+Status<Errors> reload_rules(ServerContext& ctx, std::string_view trigger, std::string_view token = "");
 
 }  // namespace vigil::server

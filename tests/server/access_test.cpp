@@ -4,8 +4,10 @@
 // route_table() must have a row: a new route without one fails this test.
 #include <catch2/catch.hpp>
 
+#include <fstream>
 #include <map>
 #include <string_view>
+#include <vector>
 
 #include "server/router.h"
 #include "tests/server/server_test_support.h"
@@ -17,7 +19,7 @@ using nlohmann::json;
 namespace {
 
 // Who may call a route, as the API documents it (server/README.md, Auth).
-enum class Who { kAnyone, kLoopbackOrAdmin, kIngest, kModerate, kAdmin };
+enum class Who { kAnyone, kLoopbackOrMetrics, kIngest, kModerate, kAdmin };
 
 struct Row {
   std::string_view path;  // as in the table (a prefix ends with '/')
@@ -33,7 +35,7 @@ const std::vector<Row>& rows() {
       {"/livez", http::verb::get, Who::kAnyone, "/livez", ""},
       {"/healthz", http::verb::get, Who::kAnyone, "/healthz", ""},
       {"/readyz", http::verb::get, Who::kAnyone, "/readyz", ""},
-      {"/metrics", http::verb::get, Who::kLoopbackOrAdmin, "/metrics", ""},
+      {"/metrics", http::verb::get, Who::kLoopbackOrMetrics, "/metrics", ""},
       {"/v1/messages", http::verb::post, Who::kIngest, "/v1/messages",
        message("c-access", "m-1", "u-a", "hello").dump()},
       {"/v1/stream", http::verb::get, Who::kIngest, "/v1/stream", ""},  // a WebSocket upgrade
@@ -63,15 +65,19 @@ struct Caller {
 const Caller kCallers[] = {
     {"no token", "", kScopeNone},
     {"unknown token", "not-a-token-of-this-server", kScopeNone},
-    {"ingest", "ingest-secret", kScopeIngest},
-    {"moderate", "mod-secret", kScopeModerate},
-    {"admin", "admin-secret", kScopeAdmin},
+    {"ingest", "ingest-secret-16b", kScopeIngest},
+    {"moderate", "mod-secret-16bytes", kScopeModerate},
+    {"admin", "admin-secret-16by", kScopeAdmin},
+    {"metrics", "metrics-secret-16b", kScopeMetrics},
 };
 
 unsigned expected(Who who, const Caller& c, bool loopback, unsigned ok = 200) {
-  const Scope needs = who == Who::kIngest ? kScopeIngest : who == Who::kModerate ? kScopeModerate : kScopeAdmin;
+  const Scope needs = who == Who::kIngest              ? kScopeIngest
+                      : who == Who::kModerate          ? kScopeModerate
+                      : who == Who::kLoopbackOrMetrics ? kScopeMetrics
+                                                       : kScopeAdmin;
   if (who == Who::kAnyone) return ok;
-  if (who == Who::kLoopbackOrAdmin && loopback) return ok;
+  if (who == Who::kLoopbackOrMetrics && loopback) return ok;
   if (c.token.empty() || c.scope == kScopeNone) return 401;
   return c.scope == needs ? ok : 403;
 }
@@ -95,12 +101,13 @@ TEST_CASE("every route of the router's table has a row here, and every row a rou
 
 TEST_CASE("every route against every scope, no token and a wrong token", "[server][auth][access]") {
   ServerFixture f([](ServerConfig& c) {
-    c.tokens = {Token{"ingest-secret", "chat", kScopeIngest}, Token{"mod-secret", "console", kScopeModerate},
-                Token{"admin-secret", "ops", kScopeAdmin}};
+    c.tokens = {Token{"ingest-secret-16b", "chat", kScopeIngest},
+                Token{"mod-secret-16bytes", "console", kScopeModerate}, Token{"admin-secret-16by", "ops", kScopeAdmin},
+                Token{"metrics-secret-16b", "scraper", kScopeMetrics}};
   });
   {
     HttpClient seed(f.port());
-    REQUIRE(seed.post("/v1/messages", message("c-seed", "m-0", "u-a", "hi").dump(), "ingest-secret").status == 200);
+    REQUIRE(seed.post("/v1/messages", message("c-seed", "m-0", "u-a", "hi").dump(), "ingest-secret-16b").status == 200);
   }
   const uint64_t scored_before = (*f.server)->metrics().messages();
   uint64_t allowed_messages = 0;
@@ -136,7 +143,7 @@ TEST_CASE("every route against every scope, no token and a wrong token", "[serve
   // Nothing refused was scored: only the allowed posts (the first; later ones repeat it).
   CHECK((*f.server)->metrics().messages() - scored_before == std::min<uint64_t>(allowed_messages, 1));
 
-  // /metrics from a peer that is not loopback needs admin (checked on the header alone).
+  // /metrics from a peer that is not loopback needs the metrics scope (checked on the header alone).
   for (const Caller& caller : kCallers) {
     INFO("/metrics from afar with " << caller.name);
     Request req;
@@ -147,7 +154,60 @@ TEST_CASE("every route against every scope, no token and a wrong token", "[serve
     req.loopback_peer = false;
     Route route;
     std::optional<Response> refused = check_header((*f.server)->context(), req, route);
-    const unsigned want = expected(Who::kLoopbackOrAdmin, caller, false);
+    const unsigned want = expected(Who::kLoopbackOrMetrics, caller, false);
     CHECK((refused ? refused->status : 200u) == want);
+  }
+}
+
+TEST_CASE("refused requests and reloads are logged at info with the route and the token's name, never its secret",
+          "[server][auth][log]") {
+  TempDir logs;
+  const std::filesystem::path log = logs.path() / "vigil.log";
+  ServerFixture f([](ServerConfig& c) {
+    c.tokens = {Token{"ingest-secret-16b", "chat", kScopeIngest}, Token{"admin-secret-16by", "ops", kScopeAdmin}};
+  });
+  // The fixture's server logs nowhere; point the process's logger at a file at info.
+  LogConfig lc;
+  lc.level = "info";
+  lc.file = log.string();
+  REQUIRE(init_logging(lc).ok());
+  HttpClient c(f.port());
+  CHECK(c.get("/v1/rules", "not-a-token-of-this-server").status == 401);
+  CHECK(c.get("/v1/rules", "ingest-secret-16b").status == 403);
+  CHECK(c.post("/v1/messages", "{", "ingest-secret-16b").status == 400);
+  CHECK(c.post("/v1/rules/reload", "", "admin-secret-16by").status == 200);
+  (void)init_logging(LogConfig{"off", true, ""});  // flushes and closes the file
+  std::ifstream in(log);
+  std::vector<json> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(json::parse(line));
+  auto find = [&](const std::string& event, const std::string& code) -> json {
+    for (const json& l : lines)
+      if (l["event"] == event && (code.empty() || l.value("code", "") == code)) return l;
+    return nullptr;
+  };
+  const json unknown = find("request_refused", "auth.unknown_token");
+  REQUIRE(unknown.is_object());
+  CHECK(unknown["level"] == "info");
+  CHECK(unknown["status"] == 401);
+  CHECK(unknown["route"] == "rules");
+  CHECK(unknown["path"] == "/v1/rules");
+  CHECK(unknown["token"] == "");
+  const json forbidden = find("request_refused", "auth.forbidden");
+  REQUIRE(forbidden.is_object());
+  CHECK(forbidden["status"] == 403);
+  CHECK(forbidden["token"] == "chat");
+  const json bad = find("request_refused", "request.malformed_json");
+  REQUIRE(bad.is_object());
+  CHECK(bad["route"] == "messages");
+  CHECK(bad["token"] == "chat");
+  const json reloaded = find("rules_reloaded", "");
+  REQUIRE(reloaded.is_object());
+  CHECK(reloaded["trigger"] == "http");
+  CHECK(reloaded["token"] == "ops");
+  std::ifstream again(log);
+  const std::string text((std::istreambuf_iterator<char>(again)), std::istreambuf_iterator<char>());
+  for (const char* secret : {"not-a-token-of-this-server", "ingest-secret-16b", "admin-secret-16by"}) {
+    INFO(secret);
+    CHECK(text.find(secret) == std::string::npos);
   }
 }

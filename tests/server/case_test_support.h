@@ -13,7 +13,7 @@
 namespace vigil::server::test {
 
 inline const std::string kAlice = "tok-alice-secret";  // moderate, named "alice"
-inline const std::string kBob = "tok-bob-secret";      // moderate, named "bob"
+inline const std::string kBob = "tok-bob-secret-16";   // moderate, named "bob"
 inline const std::string kAdmin = "tok-admin-secret";  // admin, named "root"
 inline const std::string kIngest = "tok-ingest-secret";
 

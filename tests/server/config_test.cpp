@@ -26,8 +26,8 @@ rules: /etc/vigil/rules
 data_dir: /var/lib/vigil
 threads: 4
 tokens:
-  - {token: abc, name: chat, scopes: [ingest]}
-  - token: def
+  - {token: chat-token-0123456789, name: chat, scopes: [ingest]}
+  - token: ops-token-0123456789
     name: ops
     scopes: [admin, moderate]
 limits:
@@ -108,10 +108,19 @@ TEST_CASE("validation: listen addresses, tokens and loopback-only without tokens
   auto open = validate(c);
   REQUIRE_FALSE(open.ok());
   CHECK(open.error()[0].code == "config.open_listen");
-  c.tokens = {Token{"t", "a", kScopeIngest}, Token{"t", "b", kScopeNone}};
+  c.tokens = {Token{"token-0123456789ab", "a", kScopeIngest}, Token{"token-0123456789ab", "b", kScopeNone}};
   auto tokens = validate(c);
   REQUIRE_FALSE(tokens.ok());
   CHECK(tokens.error().size() == 2);  // no scope; a repeated token
+  c.tokens = {Token{"0123456789abcdef", "long-enough", kScopeIngest}, Token{"s3cret-15-bytes", "short", kScopeIngest}};
+  auto short_token = validate(c);
+  REQUIRE_FALSE(short_token.ok());
+  REQUIRE(short_token.error().size() == 1);
+  CHECK(short_token.error()[0].code == "config.bad_token");
+  CHECK(short_token.error()[0].field == "tokens[1].token");
+  CHECK(short_token.error()[0].message.find("15 bytes") != std::string::npos);
+  CHECK(short_token.error()[0].message.find("'short'") != std::string::npos);
+  CHECK(short_token.error()[0].message.find("s3cret") == std::string::npos);  // never the secret
   CHECK(is_loopback_host("127.0.0.2"));
   CHECK(is_loopback_host("localhost"));
   CHECK_FALSE(is_loopback_host("0.0.0.0"));
@@ -137,4 +146,53 @@ TEST_CASE("the state section: durability and memory bounds from the file and the
   CHECK(bad.error()[0].field == "state.flush_interval");
   CHECK(bad.error()[1].field == "state.max_unflushed");
   CHECK(bad.error()[2].code == "config.unknown_key");
+}
+
+TEST_CASE("max_conversations, idle_ttl and context_messages are set from the file and the environment",
+          "[server][config]") {
+  ServerConfig c;
+  CHECK(c.state.max_conversations == 1'000'000);
+  CHECK(c.state.idle_ttl == std::chrono::hours(30 * 24));
+  CHECK(c.state.context_messages == 50);
+  REQUIRE(load_config_yaml("state: {max_conversations: 5000, idle_ttl: 12h, context_messages: 0}\n", "v.yaml", c).ok());
+  CHECK(c.state.max_conversations == 5000);
+  CHECK(c.state.idle_ttl == std::chrono::hours(12));
+  CHECK(c.state.context_messages == 0);
+  REQUIRE(apply_env(env_of({{"VIGIL_STATE_IDLE_TTL", "7d"}, {"VIGIL_STATE_CONTEXT_MESSAGES", "20"}}), c).ok());
+  CHECK(c.state.idle_ttl == std::chrono::hours(7 * 24));
+  CHECK(c.state.context_messages == 20);
+
+  auto bad =
+      load_config_yaml("state:\n  idle_ttl: 500ms\n  context_messages: 10001\n  max_conversations: 0\n", "v.yaml", c);
+  REQUIRE_FALSE(bad.ok());
+  REQUIRE(bad.error().size() == 3);
+  CHECK(bad.error()[0].field == "state.idle_ttl");
+  CHECK(bad.error()[0].line == 2);
+  CHECK(bad.error()[0].message == "state.idle_ttl must be a duration of at least 1s like 12h or 30d");
+  CHECK(bad.error()[1].field == "state.context_messages");
+  CHECK(bad.error()[1].message == "state.context_messages must be a count from 0 to 10000");
+  CHECK(bad.error()[2].field == "state.max_conversations");
+  auto bad_env = apply_env(env_of({{"VIGIL_STATE_IDLE_TTL", "soon"}}), c);
+  REQUIRE_FALSE(bad_env.ok());
+  CHECK(bad_env.error()[0].field == "VIGIL_STATE_IDLE_TTL");
+}
+
+TEST_CASE("a misspelt VIGIL_* variable is an error naming it and the closest known name", "[server][config]") {
+  CHECK(check_env_names(
+            {"PATH=/usr/bin", "VIGIL_LISTEN=127.0.0.1:1", "VIGIL_STATE_IDLE_TTL=1h", "VIGIL_CACHE_DIR=x", "HOME"})
+            .ok());
+  auto bad = check_env_names({"VIGIL_LISTN=127.0.0.1:1", "VIGIL_LIMITS_MAX_BATH=5", "VIGIL_TOKENS=a:ingest:b"});
+  REQUIRE_FALSE(bad.ok());
+  REQUIRE(bad.error().size() == 2);
+  CHECK(bad.error()[0].code == "config.unknown_env");
+  CHECK(bad.error()[0].field == "VIGIL_LISTN");
+  CHECK(bad.error()[0].message.find("did you mean VIGIL_LISTEN?") != std::string::npos);
+  CHECK(bad.error()[1].field == "VIGIL_LIMITS_MAX_BATH");
+  CHECK(bad.error()[1].message.find("did you mean VIGIL_LIMITS_MAX_BATCH?") != std::string::npos);
+  // Every name apply_env reads is known.
+  for (const char* name : {"VIGIL_DATA_DIR", "VIGIL_LOG_FILE", "VIGIL_CASES_PARTICIPANT_ID_KEY",
+                           "VIGIL_STATE_MAX_CONVERSATIONS", "VIGIL_LIMITS_DRAIN_TIMEOUT"}) {
+    INFO(name);
+    CHECK(check_env_names({name}).ok());
+  }
 }

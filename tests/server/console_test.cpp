@@ -15,7 +15,7 @@ using namespace vigil::server::test;
 
 namespace {
 
-void with_tokens(ServerConfig& c) { c.tokens = {Token{"mod-secret", "moderator", kScopeModerate}}; }
+void with_tokens(ServerConfig& c) { c.tokens = {Token{"mod-secret-16bytes", "moderator", kScopeModerate}}; }
 
 std::string header(const Reply& r, http::field f) { return std::string(r.raw[f]); }
 

@@ -136,8 +136,8 @@ TEST_CASE("every bad request gets the error shape with its status, code and fiel
 
 TEST_CASE("tokens and scopes decide who may call what", "[server][http][auth]") {
   Fixture f([](ServerConfig& c) {
-    c.tokens = {Token{"ingest-secret", "chat", kScopeIngest}, Token{"mod-secret", "console", kScopeModerate},
-                Token{"admin-secret", "ops", kScopeAdmin}};
+    c.tokens = {Token{"ingest-secret-16b", "chat", kScopeIngest},
+                Token{"mod-secret-16bytes", "console", kScopeModerate}, Token{"admin-secret-16by", "ops", kScopeAdmin}};
   });
   HttpClient c(f.port());
   const std::string m = message("c-auth", "m-1", "u-a", "hi").dump();
@@ -153,17 +153,17 @@ TEST_CASE("tokens and scopes decide who may call what", "[server][http][auth]") 
     CHECK(r.error_code() == "auth.unknown_token");
   }
   SECTION("wrong scope: 403") {
-    CHECK(c.post("/v1/messages", m, "mod-secret").status == 403);
-    CHECK(c.get("/v1/rules", "ingest-secret").status == 403);
-    Reply r = c.get("/v1/conversations/c-auth", "ingest-secret");
+    CHECK(c.post("/v1/messages", m, "mod-secret-16bytes").status == 403);
+    CHECK(c.get("/v1/rules", "ingest-secret-16b").status == 403);
+    Reply r = c.get("/v1/conversations/c-auth", "ingest-secret-16b");
     CHECK(r.status == 403);
     CHECK(r.error_code() == "auth.forbidden");
   }
   SECTION("the right scope passes") {
-    CHECK(c.post("/v1/messages", m, "ingest-secret").status == 200);
-    CHECK(c.get("/v1/conversations/c-auth", "mod-secret").status == 200);
-    CHECK(c.post("/v1/explain", R"({"text":"dont tell your parents"})", "mod-secret").status == 200);
-    CHECK(c.get("/v1/rules", "admin-secret").status == 200);
+    CHECK(c.post("/v1/messages", m, "ingest-secret-16b").status == 200);
+    CHECK(c.get("/v1/conversations/c-auth", "mod-secret-16bytes").status == 200);
+    CHECK(c.post("/v1/explain", R"({"text":"dont tell your parents"})", "mod-secret-16bytes").status == 200);
+    CHECK(c.get("/v1/rules", "admin-secret-16by").status == 200);
   }
   SECTION("health is open; /metrics is open to a loopback peer") {
     CHECK(c.get("/livez").status == 200);
@@ -173,7 +173,7 @@ TEST_CASE("tokens and scopes decide who may call what", "[server][http][auth]") 
   }
   SECTION("nothing refused was scored") {
     c.post("/v1/messages", m);
-    c.post("/v1/messages", m, "mod-secret");
+    c.post("/v1/messages", m, "mod-secret-16bytes");
     CHECK((*f.server)->metrics().messages() == 0);
   }
 }
@@ -292,7 +292,7 @@ TEST_CASE("without tokens the server refuses a non-loopback address", "[server][
   auto s = Server::create(c);
   REQUIRE_FALSE(s.ok());
   CHECK(s.error()[0].code == "config.open_listen");
-  c.tokens = {Token{"t0k3n-for-tests", "t", kScopeIngest}};
+  c.tokens = {Token{"t0k3n-for-tests-16", "t", kScopeIngest}};
   CHECK(validate(c).ok());
 }
 

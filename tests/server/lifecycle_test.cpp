@@ -1,4 +1,5 @@
-// Reload under traffic, drain, and `vigil serve` ending on SIGTERM.
+// Reload under traffic, drain, `vigil serve` ending on SIGTERM and reopening its log on
+// SIGUSR1, and the shipped vigil.example.yaml passing --check-config.
 #include <catch2/catch.hpp>
 
 #include <sys/wait.h>
@@ -7,6 +8,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <thread>
 
@@ -159,4 +161,48 @@ TEST_CASE("vigil serve --check-config exits 0 for a good config and 1 naming the
   auto [bad_code, bad_out] = run("bad.yaml");
   CHECK(bad_code == 1);
   CHECK(bad_out.find("bad.yaml:2:1: config.unknown_key") != std::string::npos);
+}
+
+namespace {
+
+std::string read_file(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+}  // namespace
+
+TEST_CASE("SIGUSR1 reopens the log file: after a rename, new lines go to a new file", "[server][log][process]") {
+  TempDir rules, logs;
+  write_test_rules(rules.path());
+  const std::filesystem::path log = logs.path() / "vigil.log", rotated = logs.path() / "vigil.log.1";
+  ServeProcess serve("VIGIL_LOG_FILE='" + log.string() + "'", rules.path().string());
+  REQUIRE(serve.port() != 0);
+  HttpClient c(serve.port());
+  CHECK(c.get("/no-such-route-1").status == 404);  // a refused request: one info line
+  REQUIRE(eventually([&] { return read_file(log).find("/no-such-route-1") != std::string::npos; }));
+
+  std::filesystem::rename(log, rotated);  // what logrotate does
+  REQUIRE(kill(serve.pid(), SIGUSR1) == 0);
+  REQUIRE(eventually([&] { return read_file(log).find("\"event\":\"log_reopened\"") != std::string::npos; }));
+  CHECK(c.get("/no-such-route-2").status == 404);
+  REQUIRE(eventually([&] { return read_file(log).find("/no-such-route-2") != std::string::npos; }));
+  const std::string old_lines = read_file(rotated);
+  CHECK(old_lines.find("\"event\":\"listening\"") != std::string::npos);
+  CHECK(old_lines.find("/no-such-route-2") == std::string::npos);
+  CHECK(serve.stop() == 0);
+}
+
+TEST_CASE("the shipped vigil.example.yaml passes vigil serve --check-config", "[server][config][process]") {
+  TempDir data;
+  // From the source tree, as a user would run it; the data folder is a temporary one.
+  const std::string cmd = "cd '" + std::string(VIGIL_SOURCE_DIR) + "' && '" + std::string(VIGIL_BINARY_DIR) +
+                          "/vigil' serve --config vigil.example.yaml --check-config --data-dir '" +
+                          data.path().string() + "' > '" + (data.path() / "out.txt").string() + "' 2>&1";
+  const int status = std::system(cmd.c_str());
+  const std::string out = read_file(data.path() / "out.txt");
+  INFO(out);
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+  CHECK(out.find("config ok") != std::string::npos);
 }

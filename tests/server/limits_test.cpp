@@ -20,7 +20,7 @@ namespace {
 constexpr size_t kBig = 4u << 20;  // the default max_body_bytes
 
 void with_tokens(ServerConfig& c) {
-  c.tokens = {Token{"ingest-secret", "chat", kScopeIngest}, Token{"mod-secret", "console", kScopeModerate}};
+  c.tokens = {Token{"ingest-secret-16b", "chat", kScopeIngest}, Token{"mod-secret-16bytes", "console", kScopeModerate}};
 }
 
 // A request header announcing a body of `length` bytes, sent without the body.
@@ -50,7 +50,7 @@ TEST_CASE("401 and 403 are sent on the header, the large body is never read, the
     const char* code;
   } cases[] = {{"no token", "", 401, "auth.missing_token"},
                {"unknown token", "guess", 401, "auth.unknown_token"},
-               {"wrong scope", "mod-secret", 403, "auth.forbidden"}};
+               {"wrong scope", "mod-secret-16bytes", 403, "auth.forbidden"}};
   for (const Case& k : cases) {
     INFO(k.name);
     HttpClient c(f.port());
@@ -66,7 +66,7 @@ TEST_CASE("401 and 403 are sent on the header, the large body is never read, the
   // A refused request whose small body came with it keeps its connection.
   HttpClient keep(f.port());
   CHECK(keep.post("/v1/messages", message("c", "1", "u", "hi").dump()).status == 401);
-  CHECK(keep.post("/v1/messages", message("c", "1", "u", "hi").dump(), "ingest-secret").status == 200);
+  CHECK(keep.post("/v1/messages", message("c", "1", "u", "hi").dump(), "ingest-secret-16b").status == 200);
 }
 
 TEST_CASE("request bodies in flight stay under max_body_bytes_in_flight across many connections", "[server][limits]") {
@@ -81,7 +81,7 @@ TEST_CASE("request bodies in flight stay under max_body_bytes_in_flight across m
     authed.push_back(std::make_unique<HttpClient>(f.port()));
     anonymous.push_back(std::make_unique<HttpClient>(f.port()));
     // A header and the first KiB of a 4 MiB body each; the rest is held back.
-    net::write(authed.back()->socket(), net::buffer(header("ingest-secret", kBig) + std::string(1024, ' ')));
+    net::write(authed.back()->socket(), net::buffer(header("ingest-secret-16b", kBig) + std::string(1024, ' ')));
     net::write(anonymous.back()->socket(), net::buffer(header("", kBig) + std::string(1024, ' ')));
   }
   for (auto& c : anonymous) CHECK(c->read().status == 401);
@@ -116,7 +116,7 @@ TEST_CASE("request bodies in flight stay under max_body_bytes_in_flight across m
   CHECK(eventually([&] { return ctx.bodies.in_flight() == 0; }));
   CHECK(ctx.bodies.peak() <= 2 * kBig);
   HttpClient after(f.port());
-  CHECK(after.post("/v1/messages", padded_message("m-after", kBig), "ingest-secret").status == 200);
+  CHECK(after.post("/v1/messages", padded_message("m-after", kBig), "ingest-secret-16b").status == 200);
 }
 
 TEST_CASE("4 MiB of '[' is refused at once with a small request.too_deep", "[server][limits]") {

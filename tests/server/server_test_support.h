@@ -91,6 +91,13 @@ struct ServerFixture {
   uint16_t port() const { return server->port(); }
 };
 
+// A sample's value in a /metrics text: `name` is the metric with its labels as rendered
+// (`vigil_rule_hits_total{rule="x"}`); -1 when there is no such line.
+inline double metric_value(const std::string& text, const std::string& name) {
+  const size_t at = text.find("\n" + name + " ");
+  return at == std::string::npos ? -1 : std::stod(text.substr(at + name.size() + 2));
+}
+
 struct Reply {
   unsigned status = 0;
   std::string body;

@@ -60,11 +60,7 @@ std::string read_all(const std::filesystem::path& file) {
 }
 
 // A metric's value from the /metrics text.
-double metric(HttpClient& c, const std::string& name) {
-  const std::string text = c.get("/metrics").body;
-  const size_t at = text.find("\n" + name + " ");
-  return at == std::string::npos ? -1 : std::stod(text.substr(at + name.size() + 2));
-}
+double metric(HttpClient& c, const std::string& name) { return metric_value(c.get("/metrics").body, name); }
 
 struct FaultServer {
   TempDir rules, logs;

@@ -66,12 +66,13 @@ TEST_CASE("a bad frame gets an error frame and the connection stays open", "[ser
 
 TEST_CASE("the upgrade takes the same bearer token and scope", "[server][ws][auth]") {
   Fixture f([](ServerConfig& c) {
-    c.tokens = {Token{"ingest-secret", "chat", kScopeIngest}, Token{"mod-secret", "console", kScopeModerate}};
+    c.tokens = {Token{"ingest-secret-16b", "chat", kScopeIngest},
+                Token{"mod-secret-16bytes", "console", kScopeModerate}};
   });
   WsClient none, wrong, right;
   CHECK(none.connect(f.port()) == 401);
-  CHECK(wrong.connect(f.port(), "mod-secret") == 403);
-  REQUIRE(right.connect(f.port(), "ingest-secret") == 101);
+  CHECK(wrong.connect(f.port(), "mod-secret-16bytes") == 403);
+  REQUIRE(right.connect(f.port(), "ingest-secret-16b") == 101);
   right.send(message("c", "1", "u", "hi").dump());
   CHECK(json::parse(right.read())["message_id"] == "1");
 }

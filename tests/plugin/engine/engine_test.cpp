@@ -13,6 +13,7 @@
 #include "plugin/engine/message_json.h"
 #include "plugin/scoring/explanation.h"
 #include "tests/plugin/engine/engine_test_support.h"
+#include "tests/plugin/hs_fault.h"
 
 namespace vigil {
 namespace {
@@ -49,6 +50,27 @@ std::vector<Message> classic() {
 }
 
 }  // namespace
+
+TEST_CASE("a message Hyperscan cannot scan is refused (rules.scan_failed), counted, and changes nothing") {
+  auto e = make();
+  const Message m = msg("c-scan", "m-1", "u-a", "dont tell your parents");
+  {
+    // This thread's matcher for the new engine is built under the fault: its scratch
+    // cannot be cloned.
+    test::RefuseScratch refuse;
+    auto v = e->process(m);
+    REQUIRE_FALSE(v.ok());
+    CHECK(v.error().code == "rules.scan_failed");
+  }
+  CHECK(e->stats().scan_failures == 1);
+  CHECK(e->stats().messages == 0);
+  CHECK_FALSE(e->conversation("c-scan").has_value());
+  auto v = e->process(m);  // the clone is retried: the same message now scores
+  REQUIRE(v.ok());
+  CHECK_FALSE(v->hits.empty());
+  CHECK_FALSE(v->duplicate);
+  CHECK(e->stats().scan_failures == 1);
+}
 
 TEST_CASE("invalid messages are refused with a code and a field, and change nothing") {
   auto e = make();

@@ -88,7 +88,7 @@ size_t cross_check(const std::shared_ptr<const vigil::RuleSet>& rules) {
   size_t disagreements = 0;
   for (const std::string& message : make_corpus(*rules, kMessages)) {
     vigil::test::normalizer().normalize(message, text, *norm_scratch);
-    matcher.match(text, hs_hits);
+    REQUIRE(matcher.match(text, hs_hits).ok());
     vigil::match_with_re2_only(*rules, text, re2_hits);
     total += hs_hits.size();
     bool same = hs_hits.size() == re2_hits.size();

@@ -3,10 +3,12 @@
 // the RE2-only path.
 #include <catch2/catch.hpp>
 
+#include <cstdint>
 #include <thread>
 
 #include "plugin/rules/hit_captures.h"
 #include "rules_test_util.h"
+#include "tests/plugin/hs_fault.h"
 
 using vigil::Hit;
 using vigil::HitList;
@@ -54,7 +56,7 @@ TEST_CASE("spans are mapped back through the offset map to the original text") {
   for (uint32_t i = 10; i < original.size(); ++i) text.origin.push_back({i, i + 1});
   REQUIRE(text.origin.size() == text.text.size());
   HitList hits;
-  vigil::Matcher(valid_rules()).match(text, hits);
+  REQUIRE(vigil::Matcher(valid_rules()).match(text, hits).ok());
   REQUIRE(hits.size() == 1);
   CHECK(hits[0].norm_start == 3);
   CHECK(hits[0].start == 3);
@@ -144,7 +146,7 @@ TEST_CASE("a reused Matcher and HitList give the same hits as the RE2-only path"
   HitList expected;
   for (const char* input : {"how old are you", "", "nothing here", "加我微信吧 我13岁", "dont tell anyone im 13"}) {
     vigil::test::normalizer().normalize(input, text, *scratch);
-    matcher.match(text, hits);
+    REQUIRE(matcher.match(text, hits).ok());
     vigil::match_with_re2_only(*valid_rules(), text, expected);
     REQUIRE(hits.size() == expected.size());
     for (size_t i = 0; i < hits.size(); ++i) {
@@ -168,8 +170,8 @@ TEST_CASE("Matchers on several threads share one RuleSet and agree with one thre
     for (int round = 0; round < 500; ++round) {
       for (const std::string& input : inputs) {
         vigil::test::normalizer().normalize(input, text, *scratch);
-        matcher.match(text, hits);
-        counts.push_back(hits.size());
+        // A failed scan counts as a hit count no real message has, so the comparison fails.
+        counts.push_back(matcher.match(text, hits).ok() ? hits.size() : SIZE_MAX);
       }
     }
   };
@@ -182,4 +184,24 @@ TEST_CASE("Matchers on several threads share one RuleSet and agree with one thre
   b.join();
   CHECK(got[0] == expected);
   CHECK(got[1] == expected);
+}
+
+TEST_CASE("a scratch Hyperscan cannot clone is an error, not \"no hits\", and the next match retries it") {
+  const auto rules = valid_rules();
+  auto scratch = vigil::make_normalize_scratch();
+  vigil::NormalizedText text;
+  vigil::test::normalizer().normalize("dont tell your parents", text, *scratch);
+  HitList hits{Hit{}};
+  std::unique_ptr<vigil::Matcher> matcher;
+  {
+    vigil::test::RefuseScratch refuse;
+    matcher = std::make_unique<vigil::Matcher>(rules);
+    const vigil::Status<> scanned = matcher->match(text, hits);
+    REQUIRE_FALSE(scanned.ok());
+    CHECK(scanned.error().code == "rules.scan_failed");
+    CHECK(scanned.error().message.find("hs_clone_scratch") != std::string::npos);
+    CHECK(hits.empty());
+  }
+  REQUIRE(matcher->match(text, hits).ok());
+  CHECK(vigil::test::Matched{text, hits}.has(*rules, "test.en.secrecy.dont_tell"));
 }

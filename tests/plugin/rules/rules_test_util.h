@@ -48,7 +48,7 @@ inline Matched match(const std::shared_ptr<const RuleSet>& rules, const std::str
   Matched m;
   auto scratch = make_normalize_scratch();
   normalizer().normalize(input, m.text, *scratch);
-  Matcher(rules).match(m.text, m.hits);
+  REQUIRE(Matcher(rules).match(m.text, m.hits).ok());
   return m;
 }
 
