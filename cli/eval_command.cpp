@@ -176,20 +176,22 @@ void print_sweep(const json& rows, uint64_t positives, uint64_t negatives) {
       static_cast<unsigned long long>(positives), static_cast<unsigned long long>(negatives));
   std::printf("%9s %6s %6s %6s %9s %7s %13s %11s %10s\n", "threshold", "tp", "fp", "fn", "precision", "recall",
               "right_suspect", "median_read", "neg.flag%");
-  for (const json& r : rows)
+  for (const json& r : rows) {
     std::printf("%9.1f %6llu %6llu %6llu %9.3f %7.3f %13.3f %11.3f %9.3f%%\n", r["threshold"].get<double>(),
                 r["tp"].get<unsigned long long>(), r["fp"].get<unsigned long long>(), r["fn"].get<unsigned long long>(),
                 r["precision"].get<double>(), r["recall"].get<double>(), r["recall_right_suspect"].get<double>(),
                 r["median_read"].get<double>(), 100 * r["negatives_flagged"].get<double>());
+  }
 }
 
 int run_eval(const EvalArgs& a) {
   std::unordered_map<std::string, Label> labels;
-  for (const std::string& path : a.labels)
+  for (const std::string& path : a.labels) {
     if (auto st = read_labels(path, labels); !st) {
       print_errors({st.error()}, a.json);
       return kExitFailure;
     }
+  }
   std::vector<double> thresholds = a.thresholds.empty() ? default_thresholds() : a.thresholds;
   std::sort(thresholds.begin(), thresholds.end());
   thresholds.erase(std::unique(thresholds.begin(), thresholds.end()), thresholds.end());
@@ -229,11 +231,12 @@ int run_eval(const EvalArgs& a) {
       ConvResult& c = convs[m.conversation_id];
       ++c.messages;
       c.max_level = std::max(c.max_level, v->level);
-      for (int l = 1; l <= static_cast<int>(v->level); ++l)
+      for (int l = 1; l <= static_cast<int>(v->level); ++l) {
         if (!c.first_at[l]) {
           c.first_at[l] = c.messages;
           if (l == static_cast<int>(Level::kReview)) c.suspect_at_review = v->suspect_id;
         }
+      }
       if (!thresholds.empty()) {
         if (c.sweep_first.empty())
           c.sweep_first.assign(thresholds.size(), 0), c.sweep_suspect.resize(thresholds.size());

@@ -2,6 +2,9 @@
 // its own file (see commands.h). Every command exits with the same codes (kExitCodes).
 #include <CLI/CLI.hpp>
 
+#include <cstdio>
+#include <exception>
+
 #include "cli/cli_common.h"
 #include "cli/commands.h"
 
@@ -13,9 +16,7 @@ void add_exit_codes_footer(CLI::App& app) {
   for (CLI::App* sub : app.get_subcommands({})) add_exit_codes_footer(*sub);
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
   CLI::App app{"Vigil: detects online grooming in chat, as a sidecar for chat platforms"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "vigil 0.1.0");
@@ -48,4 +49,19 @@ int main(int argc, char** argv) {
     return vigil::cli::kExitUsage;
   }
   return vigil::cli::kExitOk;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Commands report their own errors as data; anything that still escapes is a bug, said
+  // once instead of std::terminate's abort.
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "vigil: internal error: %s\n", e.what());
+  } catch (...) {
+    std::fprintf(stderr, "vigil: internal error\n");
+  }
+  return vigil::cli::kExitFailure;
 }

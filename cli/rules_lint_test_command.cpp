@@ -209,7 +209,7 @@ int run_list(const RulesArgs& args) {
 }
 
 CLI::App* add_command(CLI::App& parent, const char* name, const char* help, const char* positional_help,
-                      int (*run)(const RulesArgs&), std::shared_ptr<RulesArgs> args) {
+                      int (*run)(const RulesArgs&), const std::shared_ptr<RulesArgs>& args) {
   CLI::App* cmd = parent.add_subcommand(name, help);
   add_rules_option(*cmd, args->rules_dir);
   add_cache_options(*cmd, args->cache);

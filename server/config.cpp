@@ -516,7 +516,7 @@ Status<Errors> apply_env(const EnvLookup& getenv, ServerConfig& config) {
 }
 
 const std::vector<std::string>& known_env_names() {
-  static const std::vector<std::string> names = [] {
+  static const std::vector<std::string> kNames = [] {
     std::vector<std::string> n = {"VIGIL_LISTEN", "VIGIL_RULES", "VIGIL_DATA_DIR", "VIGIL_THREADS", "VIGIL_LOG_LEVEL",
                                   "VIGIL_LOG_FORMAT", "VIGIL_LOG_FILE", "VIGIL_TOKENS",
                                   "VIGIL_CASES_PARTICIPANT_ID_KEY",
@@ -527,7 +527,7 @@ const std::vector<std::string>& known_env_names() {
     for (const LimitField& f : kLimitFields) n.push_back(env_name("VIGIL_LIMITS_", f.key));
     return n;
   }();
-  return names;
+  return kNames;
 }
 
 namespace {

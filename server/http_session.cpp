@@ -280,8 +280,7 @@ void HttpSession::handle_request() {
     net::post(ctx_.blocking, [self = shared_from_this(), slot, job = std::move(resp.deferred), keep_alive, t0, route,
                               path = std::move(path), token = std::move(token)] {
       Response out = answer_safely("deferred", job);
-      net::post(self->socket_.get_executor(), [self, slot, out = std::move(out), keep_alive, t0, route,
-                                               path = std::move(path), token = std::move(token)] {
+      net::post(self->socket_.get_executor(), [self, slot, out = std::move(out), keep_alive, t0, route, path, token] {
         self->ctx_.metrics.request(route, Clock::now() - t0);
         if (!out.error_code.empty()) self->ctx_.metrics.error(out.error_code);
         if (logs_refusal(out)) log_refusal(out, route, path, token);

@@ -33,10 +33,9 @@ std::optional<Pos> unclosed_flow(std::string_view text) {
     }
     if (comment) continue;
     if (quote) {
-      if (quote == '\'' && c == '\'' && i + 1 < text.size() && text[i + 1] == '\'') {
-        ++i, ++column;  // '' inside single quotes
-      } else if (quote == '"' && c == '\\') {
-        ++i, ++column;
+      const bool doubled_single = quote == '\'' && c == '\'' && i + 1 < text.size() && text[i + 1] == '\'';
+      if (doubled_single || (quote == '"' && c == '\\')) {
+        ++i, ++column;  // '' inside single quotes, or a backslash escape inside double ones
       } else if (c == quote) {
         quote = 0, prev = c;
       }

@@ -437,10 +437,11 @@ std::optional<ConversationInfo> Engine::conversation(std::string_view conversati
         if (p.evidence[k] > 0) pi.stages.emplace_back(stages[k].name, p.evidence[k]);
       info.participants.push_back(std::move(pi));
     }
-    if (slot.context)
+    if (slot.context) {
       slot.context->for_each([&](const ContextMessage& c) {
         info.timeline.push_back({c.message_id, c.sender_id, c.ts_ms, c.risk, c.level});
       });
+    }
   });
   if (!found) return std::nullopt;
   info.rules_version = snap->rules->version();

@@ -77,8 +77,8 @@ bool parse_rfc3339(std::string_view s, int64_t& epoch_ms) {
     return false;
   }
   if (pos != s.size()) return false;
-  const int64_t secs = days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)) * 86400 + h * 3600 +
-                       mi * 60 + std::min(se, 59) - offset_min * 60;
+  const int64_t secs = days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)) * 86400 +
+                       int64_t{h} * 3600 + int64_t{mi} * 60 + std::min(se, 59) - int64_t{offset_min} * 60;
   epoch_ms = secs * 1000 + ms;
   return true;
 }
@@ -142,12 +142,13 @@ json conversation_to_json(const ConversationInfo& c) {
   }
   j["participants"] = std::move(parts);
   json timeline = json::array();
-  for (const auto& t : c.timeline)
+  for (const auto& t : c.timeline) {
     timeline.push_back({{"message_id", t.message_id},
                         {"sender_id", t.sender_id},
                         {"ts", format_rfc3339(t.ts_ms)},
                         {"risk", round2(t.risk)},
                         {"level", to_string(t.level)}});
+  }
   j["timeline"] = std::move(timeline);
   j["rules_version"] = c.rules_version;
   return j;

@@ -83,7 +83,7 @@ struct ConversationHeader {
 
   // The summary remembered for `message_hash` (never 0), if any.
   bool find_recent(uint64_t message_hash, RecentVerdict& out) const {
-    for (int k = 0; k < kRecentIds; ++k)
+    for (int k = 0; k < kRecentIds; ++k) {
       if (recent_id[k] == message_hash) {
         const uint32_t e = recent_summary[k];
         out.risk_centi = static_cast<uint16_t>(e & 0x3fff);
@@ -91,6 +91,7 @@ struct ConversationHeader {
         out.suspect = static_cast<int16_t>(static_cast<int>(e >> 16) - 1);
         return true;
       }
+    }
     return false;
   }
   void remember(uint64_t message_hash, RecentVerdict v) {

@@ -24,7 +24,7 @@ nlohmann::json explanation_to_json(const Explanation& e) {
     hits.push_back(std::move(j));
   }
   json stages = json::array();
-  for (const auto& s : e.stages)
+  for (const auto& s : e.stages) {
     stages.push_back({{"stage", s.stage},
                       {"evidence", round3(s.evidence)},
                       {"cap", round3(s.cap)},
@@ -32,6 +32,7 @@ nlohmann::json explanation_to_json(const Explanation& e) {
                       {"contribution", round3(s.contribution)},
                       {"first_reach", s.first_reach},
                       {"reached", s.reached}});
+  }
   json mult = json::object();
   for (const auto& m : e.multipliers) mult[m.name] = round3(m.value);
   json j = {{"sender", e.sender_id},

@@ -77,10 +77,11 @@ int Scorer::find_or_add(ConversationState& s, uint64_t id_hash, bool& added, boo
                          (sc < victim_score || (sc == victim_score && s.p[i].messages < s.p[victim].messages)));
     if (better) victim = i, victim_minor = minor, victim_score = sc;
   }
-  if (explain)
+  if (explain) {
     explain->notes.push_back("the conversation has " + std::to_string(n) +
                              " senders (scorer.max_participants): participant " + std::to_string(victim) +
                              ", the least risky (score " + fmt2(victim_score) + "), made room for this sender");
+  }
   s.forget_participant(victim);
   s.p[victim] = ParticipantState{};
   s.p[victim].id_hash = id_hash;
@@ -228,15 +229,16 @@ ScoreOutcome Scorer::evaluate(const ConversationState& s, Explanation* explain) 
     explain->subject = subject;
     explain->risk = out.risk;
     explain->urgent_sticky = sticky;
-    if (sticky)
+    if (sticky) {
       explain->reason =
           "unambiguous coercion (an urgent rule, or coercion on top of other stages) made the conversation "
           "urgent; it stays urgent";
-    else if (out.level == Level::kNone)
+    } else if (out.level == Level::kNone) {
       explain->reason = "risk " + fmt2(out.risk) + " is below watch (" + fmt2(c_.levels[1].min_risk) + ")";
-    else
+    } else {
       explain->reason = "risk " + fmt2(out.risk) + " >= " + to_string(out.level) + " (" +
                         fmt2(c_.levels[static_cast<int>(out.level)].min_risk) + ")";
+    }
   }
   return out;
 }

@@ -159,17 +159,18 @@ void parse_levels(Reader& r, const YAML::Node& node, ScorerConfig& c) {
 }  // namespace
 
 Result<ScorerConfig, Errors> ScorerConfig::parse(std::string_view yaml, const std::vector<std::string>& stage_names,
-                                                 std::string file) {
+                                                 const std::string& file) {
   Errors errors;
   YamlErrors y(file, errors, "scorer", "scorer.bad_yaml");
   std::optional<YAML::Node> root = y.parse(yaml);
   if (!root) return errors;
   if (!errors.empty()) return errors;
-  return from_yaml(*root, stage_names, std::move(file));
+  return from_yaml(*root, stage_names, file);
 }
 
 Result<ScorerConfig, Errors> ScorerConfig::from_yaml(const YAML::Node& root,
-                                                     const std::vector<std::string>& stage_names, std::string file) {
+                                                     const std::vector<std::string>& stage_names,
+                                                     const std::string& file) {
   Errors errors;
   YamlErrors y(file, errors, "scorer", "scorer.bad_yaml");
   Reader r(y);
@@ -220,11 +221,12 @@ Result<ScorerConfig, Errors> ScorerConfig::from_yaml(const YAML::Node& root,
     // the worst context, stays below review.
     for (const auto& st : c.stages) {
       const double worst = c.risk_for(st.weight * st.cap * c.max_multiplier());
-      if (worst >= c.levels[static_cast<int>(Level::kReview)].min_risk)
+      if (worst >= c.levels[static_cast<int>(Level::kReview)].min_risk) {
         r.fail(s["stages"][st.name], "scorer.stages." + st.name,
                "stage " + st.name + " alone can reach review (risk " + std::to_string(worst) +
                    "): lower its weight or cap, or the multipliers",
                "scorer.single_stage_reaches_review");
+      }
     }
   }
   if (!errors.empty()) return errors;

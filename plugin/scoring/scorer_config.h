@@ -70,11 +70,11 @@ struct ScorerConfig {
   // Parses the `scorer:` and `levels:` sections of `yaml` (the text of stages.yaml).
   // `stage_names` is the `stages:` list the rule loader read, in order.
   static Result<ScorerConfig, Errors> parse(std::string_view yaml, const std::vector<std::string>& stage_names,
-                                            std::string file = "stages.yaml");
+                                            const std::string& file = "stages.yaml");
   // The same from stages.yaml's document already read (its root): how the rule loader
   // reads the file once for the stages and the scorer.
   static Result<ScorerConfig, Errors> from_yaml(const YAML::Node& root, const std::vector<std::string>& stage_names,
-                                                std::string file);
+                                                const std::string& file);
 
   Level level_for(double risk) const;
   Action action_for(Level level) const { return levels[static_cast<int>(level)].action; }

@@ -613,10 +613,11 @@ Result<CaseSummary> SqliteCaseStore::assign(std::string_view case_id, const Assi
   if (is_closed(c.status))
     return Error("case.conflict", std::string("the case is ") + to_string(c.status) + "; a closed case is not assigned")
         .as(ErrorKind::kConflict);
-  if (!c.assignee.empty() && c.assignee != r.assignee && !r.force)
+  if (!c.assignee.empty() && c.assignee != r.assignee && !r.force) {
     return Error("case.assigned", "the case is assigned to " + c.assignee + "; send \"force\": true to take it over")
         .for_field("assignee")
         .as(ErrorKind::kConflict);
+  }
   const std::string before = c.assignee;
   c.assignee = r.assignee;
   if (c.status == CaseStatus::kOpen) c.status = CaseStatus::kInReview;

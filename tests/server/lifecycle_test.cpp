@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "server/routes/health_routes.h"
@@ -193,16 +194,32 @@ TEST_CASE("SIGUSR1 reopens the log file: after a rename, new lines go to a new f
   CHECK(serve.stop() == 0);
 }
 
-TEST_CASE("the shipped vigil.example.yaml passes vigil serve --check-config", "[server][config][process]") {
+TEST_CASE("the shipped vigil.example.yaml passes vigil serve --check-config, its token list uncommented too",
+          "[server][config][process]") {
   TempDir data;
-  // From the source tree, as a user would run it; the data folder is a temporary one.
-  const std::string cmd = "cd '" + std::string(VIGIL_SOURCE_DIR) + "' && '" + std::string(VIGIL_BINARY_DIR) +
-                          "/vigil' serve --config vigil.example.yaml --check-config --data-dir '" +
-                          data.path().string() + "' > '" + (data.path() / "out.txt").string() + "' 2>&1";
-  const int status = std::system(cmd.c_str());
-  const std::string out = read_file(data.path() / "out.txt");
-  INFO(out);
-  REQUIRE(WIFEXITED(status));
-  CHECK(WEXITSTATUS(status) == 0);
-  CHECK(out.find("config ok") != std::string::npos);
+  // The example keeps its token list commented out, so that its placeholders are never
+  // deployed by accident; uncommented, the list must still be a valid config.
+  std::string example = read_file(std::filesystem::path(VIGIL_SOURCE_DIR) / "vigil.example.yaml");
+  const size_t from = example.find("# tokens:\n");
+  REQUIRE(from != std::string::npos);
+  std::string with_tokens = example.substr(0, from);
+  std::istringstream rest(example.substr(from));
+  for (std::string line; std::getline(rest, line);) {
+    const bool listed = line.rfind("# tokens:", 0) == 0 || line.rfind("#   ", 0) == 0 || line.rfind("#     ", 0) == 0;
+    with_tokens += (listed && with_tokens.find("\nlog:") == std::string::npos ? line.substr(2) : line) + "\n";
+  }
+  std::ofstream(data.path() / "with_tokens.yaml") << with_tokens;
+  for (const std::string& config : {std::string("vigil.example.yaml"), (data.path() / "with_tokens.yaml").string()}) {
+    // From the source tree, as a user would run it; the data folder is a temporary one.
+    const std::string cmd = "cd '" + std::string(VIGIL_SOURCE_DIR) + "' && '" + std::string(VIGIL_BINARY_DIR) +
+                            "/vigil' serve --config '" + config + "' --check-config --data-dir '" +
+                            (data.path() / "data").string() + "' > '" + (data.path() / "out.txt").string() + "' 2>&1";
+    const int status = std::system(cmd.c_str());
+    const std::string out = read_file(data.path() / "out.txt");
+    INFO(config << ": " << out);
+    REQUIRE(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);
+    CHECK(out.find("config ok") != std::string::npos);
+  }
+  CHECK(with_tokens.find("\ntokens:\n  - name: chat-platform") != std::string::npos);
 }
