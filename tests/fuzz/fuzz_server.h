@@ -15,6 +15,7 @@
 #include "plugin/engine/engine.h"
 #include "plugin/normalize/normalizer.h"
 #include "server/log.h"
+#include "server/routes/case_routes.h"
 #include "server/server_context.h"
 #include "tests/server/server_test_support.h"
 
@@ -46,7 +47,13 @@ inline server::ServerContext& server_context() {
                    engine ? normalizer.error().to_text().c_str() : to_text(engine.error()).c_str());
       std::abort();
     }
-    return new server::ServerContext(std::move(c), std::move(engine).value(), std::move(normalizer).value());
+    auto* made = new server::ServerContext(std::move(c), std::move(engine).value(), std::move(normalizer).value());
+    // Cases in memory, as every real server has them, so the case routes are fuzzed too.
+    if (!server::start_cases(*made, [] { return int64_t{1'795'860'902'000}; })) {
+      std::fprintf(stderr, "fuzz: the case store did not start\n");
+      std::abort();
+    }
+    return made;
   }();
   return *ctx;
 }

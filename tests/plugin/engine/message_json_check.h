@@ -76,6 +76,8 @@ inline std::string reader_invariants(std::string_view text, const MessageLimits&
     } else if (st.ok()) {
       // Trailing text after a value can close the array: `{..}] [` is not one message.
       if (!body_error(one.error())) return "in a batch: " + show(one) + " vs ok";
+    } else if (const std::string& at = st.error().field; at != prefix && !at.starts_with(prefix + ".")) {
+      // Text that closes the array (`1, "\xff"`) makes several items: not one message's read.
     } else if (!body_error(one.error())) {
       Error want = one.error();
       want.field = want.field.empty() ? prefix : prefix + "." + want.field;
