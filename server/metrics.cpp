@@ -106,6 +106,12 @@ void sample(std::string& out, std::string_view name, std::string_view labels, do
   out += '\n';
 }
 
+// A metric with one unlabelled sample: its HELP and TYPE lines, then the sample.
+void single(std::string& out, std::string_view name, std::string_view type, std::string_view help, double value) {
+  header(out, name, type, help);
+  sample(out, name, "", value);
+}
+
 // Escapes a label value (backslash, quote, newline) per the exposition format.
 std::string label_value(std::string_view v) {
   std::string out;
@@ -135,18 +141,16 @@ void process_metrics(std::string& out) {
     if (f.size() > 21) {
       const double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
       const double page = static_cast<double>(sysconf(_SC_PAGESIZE));
-      header(out, "process_cpu_seconds_total", "counter", "User and system CPU time spent, in seconds.");
-      sample(out, "process_cpu_seconds_total", "", (std::stod(f[11]) + std::stod(f[12])) / ticks);
-      header(out, "process_virtual_memory_bytes", "gauge", "Virtual memory size in bytes.");
-      sample(out, "process_virtual_memory_bytes", "", std::stod(f[20]));
-      header(out, "process_resident_memory_bytes", "gauge", "Resident memory size in bytes.");
-      sample(out, "process_resident_memory_bytes", "", std::stod(f[21]) * page);
+      single(out, "process_cpu_seconds_total", "counter", "User and system CPU time spent, in seconds.",
+             (std::stod(f[11]) + std::stod(f[12])) / ticks);
+      single(out, "process_virtual_memory_bytes", "gauge", "Virtual memory size in bytes.", std::stod(f[20]));
+      single(out, "process_resident_memory_bytes", "gauge", "Resident memory size in bytes.", std::stod(f[21]) * page);
       std::ifstream proc_stat("/proc/stat");
       for (std::string line; std::getline(proc_stat, line);) {
         if (line.rfind("btime ", 0) != 0) continue;
-        header(out, "process_start_time_seconds", "gauge",
-               "Start time of the process since the Unix epoch, in seconds.");
-        sample(out, "process_start_time_seconds", "", std::stod(line.substr(6)) + std::stod(f[19]) / ticks);
+        single(out, "process_start_time_seconds", "gauge",
+               "Start time of the process since the Unix epoch, in seconds.",
+               std::stod(line.substr(6)) + std::stod(f[19]) / ticks);
         break;
       }
     }
@@ -155,12 +159,12 @@ void process_metrics(std::string& out) {
   size_t fds = 0;
   for (std::filesystem::directory_iterator it("/proc/self/fd", ec), end; !ec && it != end; it.increment(ec)) ++fds;
   if (!ec) {
-    header(out, "process_open_fds", "gauge", "Open file descriptors.");
-    sample(out, "process_open_fds", "", static_cast<double>(fds > 0 ? fds - 1 : 0));  // less the listing's own
+    single(out, "process_open_fds", "gauge", "Open file descriptors.",
+           static_cast<double>(fds > 0 ? fds - 1 : 0));  // less the listing's own
   }
   if (rlimit lim{}; getrlimit(RLIMIT_NOFILE, &lim) == 0) {
-    header(out, "process_max_fds", "gauge", "The soft limit on open file descriptors.");
-    sample(out, "process_max_fds", "", static_cast<double>(lim.rlim_cur));
+    single(out, "process_max_fds", "gauge", "The soft limit on open file descriptors.",
+           static_cast<double>(lim.rlim_cur));
   }
 }
 
@@ -217,11 +221,11 @@ uint64_t Metrics::errors(std::string_view code) const {
 std::string Metrics::render(const ScrapeInfo& info) const {
   std::string out;
   out.reserve(8192);
-  header(out, "vigil_messages_total", "counter", "Messages scored (duplicates and rejected messages excluded).");
-  sample(out, "vigil_messages_total", "", static_cast<double>(messages_.load(std::memory_order_relaxed)));
-  header(out, "vigil_duplicate_messages_total", "counter",
-         "Repeated (conversation_id, message_id) answered with the first verdict.");
-  sample(out, "vigil_duplicate_messages_total", "", static_cast<double>(duplicates_.load(std::memory_order_relaxed)));
+  single(out, "vigil_messages_total", "counter", "Messages scored (duplicates and rejected messages excluded).",
+         static_cast<double>(messages_.load(std::memory_order_relaxed)));
+  single(out, "vigil_duplicate_messages_total", "counter",
+         "Repeated (conversation_id, message_id) answered with the first verdict.",
+         static_cast<double>(duplicates_.load(std::memory_order_relaxed)));
 
   header(out, "vigil_verdicts_total", "counter", "Verdicts sent, by level.");
   for (Level l : {Level::kNone, Level::kWatch, Level::kReview, Level::kUrgent}) {
@@ -248,58 +252,58 @@ std::string Metrics::render(const ScrapeInfo& info) const {
   sample(out, "vigil_open_connections", "kind=\"http\"", static_cast<double>(open_[0].load(std::memory_order_relaxed)));
   sample(out, "vigil_open_connections", "kind=\"websocket\"",
          static_cast<double>(open_[1].load(std::memory_order_relaxed)));
-  header(out, "vigil_request_body_bytes_in_flight", "gauge",
+  single(out, "vigil_request_body_bytes_in_flight", "gauge",
          "Request body bytes reserved by requests being read or handled (bound: "
-         "vigil_request_body_bytes_limit).");
-  sample(out, "vigil_request_body_bytes_in_flight", "", static_cast<double>(info.body_bytes_in_flight));
-  header(out, "vigil_request_body_bytes_limit", "gauge", "limits.max_body_bytes_in_flight.");
-  sample(out, "vigil_request_body_bytes_limit", "", static_cast<double>(info.body_bytes_limit));
-  header(out, "vigil_connections_total", "counter", "Connections accepted.");
-  sample(out, "vigil_connections_total", "", static_cast<double>(accepted_.load(std::memory_order_relaxed)));
+         "vigil_request_body_bytes_limit).",
+         static_cast<double>(info.body_bytes_in_flight));
+  single(out, "vigil_request_body_bytes_limit", "gauge", "limits.max_body_bytes_in_flight.",
+         static_cast<double>(info.body_bytes_limit));
+  single(out, "vigil_connections_total", "counter", "Connections accepted.",
+         static_cast<double>(accepted_.load(std::memory_order_relaxed)));
 
-  header(out, "vigil_conversations_tracked", "gauge", "Conversations held in memory by the scorer.");
-  sample(out, "vigil_conversations_tracked", "", static_cast<double>(info.engine.conversations));
+  single(out, "vigil_conversations_tracked", "gauge", "Conversations held in memory by the scorer.",
+         static_cast<double>(info.engine.conversations));
   header(out, "vigil_conversation_evictions_total", "counter", "Conversations dropped from memory, by reason.");
   sample(out, "vigil_conversation_evictions_total", "reason=\"lru\"", static_cast<double>(info.engine.evictions_lru));
   sample(out, "vigil_conversation_evictions_total", "reason=\"ttl\"", static_cast<double>(info.engine.evictions_ttl));
-  header(out, "vigil_state_flush_failures_total", "counter", "State flushes the store refused.");
-  sample(out, "vigil_state_flush_failures_total", "", static_cast<double>(info.engine.flush_failures));
-  header(out, "vigil_state_flushed_conversations_total", "counter", "Conversation snapshots committed to the store.");
-  sample(out, "vigil_state_flushed_conversations_total", "", static_cast<double>(info.engine.flushed_conversations));
-  header(out, "vigil_state_unflushed_conversations", "gauge", "Conversations changed and not yet committed.");
-  sample(out, "vigil_state_unflushed_conversations", "", static_cast<double>(info.engine.unflushed_conversations));
-  header(out, "vigil_state_unflushed_age_seconds", "gauge",
-         "Age of the oldest acknowledged change not yet committed (the durability lag; 0 when none).");
-  sample(out, "vigil_state_unflushed_age_seconds", "", static_cast<double>(info.engine.unflushed_age_ms) / 1000);
-  header(out, "vigil_state_backpressure_waits_total", "counter",
-         "Messages that waited for the state writer (state.max_unflushed reached).");
-  sample(out, "vigil_state_backpressure_waits_total", "", static_cast<double>(info.engine.backpressure_waits));
-  header(out, "vigil_state_store_writable", "gauge", "1 while the state store writes, 0 while it fails.");
-  sample(out, "vigil_state_store_writable", "", info.engine.store_failing ? 0 : 1);
+  single(out, "vigil_state_flush_failures_total", "counter", "State flushes the store refused.",
+         static_cast<double>(info.engine.flush_failures));
+  single(out, "vigil_state_flushed_conversations_total", "counter", "Conversation snapshots committed to the store.",
+         static_cast<double>(info.engine.flushed_conversations));
+  single(out, "vigil_state_unflushed_conversations", "gauge", "Conversations changed and not yet committed.",
+         static_cast<double>(info.engine.unflushed_conversations));
+  single(out, "vigil_state_unflushed_age_seconds", "gauge",
+         "Age of the oldest acknowledged change not yet committed (the durability lag; 0 when none).",
+         static_cast<double>(info.engine.unflushed_age_ms) / 1000);
+  single(out, "vigil_state_backpressure_waits_total", "counter",
+         "Messages that waited for the state writer (state.max_unflushed reached).",
+         static_cast<double>(info.engine.backpressure_waits));
+  single(out, "vigil_state_store_writable", "gauge", "1 while the state store writes, 0 while it fails.",
+         info.engine.store_failing ? 0 : 1);
   header(out, "vigil_rules_cache_write_failures_total", "counter",
          "Compiled rule databases that could not be written to the cache.");
   sample(out, "vigil_rules_cache_write_failures_total", "",
          static_cast<double>(info.engine.rules_cache_write_failures));
-  header(out, "vigil_context_bytes", "gauge", "Bytes of text held by the conversations' context rings.");
-  sample(out, "vigil_context_bytes", "", static_cast<double>(info.engine.context_bytes));
-  header(out, "vigil_context_trimmed_total", "counter", "Context texts dropped for state.context_max_bytes.");
-  sample(out, "vigil_context_trimmed_total", "", static_cast<double>(info.engine.context_trimmed));
+  single(out, "vigil_context_bytes", "gauge", "Bytes of text held by the conversations' context rings.",
+         static_cast<double>(info.engine.context_bytes));
+  single(out, "vigil_context_trimmed_total", "counter", "Context texts dropped for state.context_max_bytes.",
+         static_cast<double>(info.engine.context_trimmed));
 
-  header(out, "vigil_messages_rejected_total", "counter", "Messages the engine refused as invalid (not scored).");
-  sample(out, "vigil_messages_rejected_total", "", static_cast<double>(info.engine.rejected));
-  header(out, "vigil_scan_failures_total", "counter",
-         "Messages not scored because the Hyperscan scan could not run (rules.scan_failed, 503).");
-  sample(out, "vigil_scan_failures_total", "", static_cast<double>(info.engine.scan_failures));
-  header(out, "vigil_participants_overflow_total", "counter",
-         "Senders that took the place of a conversation's least risky participant (max participants reached).");
-  sample(out, "vigil_participants_overflow_total", "", static_cast<double>(info.engine.participants_overflow));
-  header(out, "vigil_state_restored_conversations", "gauge", "Conversations restored from the state store at start.");
-  sample(out, "vigil_state_restored_conversations", "", static_cast<double>(info.engine.restored_conversations));
-  header(out, "vigil_state_snapshots_skipped", "gauge",
-         "Stored snapshots skipped at start (another format, or a state that does not decode).");
-  sample(out, "vigil_state_snapshots_skipped", "", static_cast<double>(info.engine.snapshots_skipped));
-  header(out, "vigil_state_flushes_total", "counter", "State write cycles committed.");
-  sample(out, "vigil_state_flushes_total", "", static_cast<double>(info.engine.flushes));
+  single(out, "vigil_messages_rejected_total", "counter", "Messages the engine refused as invalid (not scored).",
+         static_cast<double>(info.engine.rejected));
+  single(out, "vigil_scan_failures_total", "counter",
+         "Messages not scored because the Hyperscan scan could not run (rules.scan_failed, 503).",
+         static_cast<double>(info.engine.scan_failures));
+  single(out, "vigil_participants_overflow_total", "counter",
+         "Senders that took the place of a conversation's least risky participant (max participants reached).",
+         static_cast<double>(info.engine.participants_overflow));
+  single(out, "vigil_state_restored_conversations", "gauge", "Conversations restored from the state store at start.",
+         static_cast<double>(info.engine.restored_conversations));
+  single(out, "vigil_state_snapshots_skipped", "gauge",
+         "Stored snapshots skipped at start (another format, or a state that does not decode).",
+         static_cast<double>(info.engine.snapshots_skipped));
+  single(out, "vigil_state_flushes_total", "counter", "State write cycles committed.",
+         static_cast<double>(info.engine.flushes));
 
   header(out, "vigil_rule_hits_total", "counter",
          "Hits per rule of the running rule set (shadow rules included); a rule kept across a reload keeps its "
@@ -309,17 +313,15 @@ std::string Metrics::render(const ScrapeInfo& info) const {
   header(out, "vigil_rule_reload_duration_seconds", "histogram",
          "Time a rule reload took (load, compile, examples), failed ones included.");
   reload_duration_.render(out, "vigil_rule_reload_duration_seconds", "");
-  header(out, "vigil_rule_reloads_total", "counter", "Successful rule reloads (HTTP and SIGHUP).");
-  sample(out, "vigil_rule_reloads_total", "", static_cast<double>(reloads_.load(std::memory_order_relaxed)));
+  single(out, "vigil_rule_reloads_total", "counter", "Successful rule reloads (HTTP and SIGHUP).",
+         static_cast<double>(reloads_.load(std::memory_order_relaxed)));
   header(out, "vigil_rule_reload_failures_total", "counter", "Rule reloads refused; the running rules stayed.");
   sample(out, "vigil_rule_reload_failures_total", "",
          static_cast<double>(reload_failures_.load(std::memory_order_relaxed)));
-  header(out, "vigil_rules_loaded", "gauge", "Rules in the running rule set.");
-  sample(out, "vigil_rules_loaded", "", static_cast<double>(info.rules));
+  single(out, "vigil_rules_loaded", "gauge", "Rules in the running rule set.", static_cast<double>(info.rules));
   header(out, "vigil_rules_info", "gauge", "The running rule set's version (content hash), as a label.");
   sample(out, "vigil_rules_info", "version=\"" + label_value(info.rules_version) + "\"", 1);
-  header(out, "vigil_ready", "gauge", "1 when /readyz answers 200.");
-  sample(out, "vigil_ready", "", info.ready ? 1 : 0);
+  single(out, "vigil_ready", "gauge", "1 when /readyz answers 200.", info.ready ? 1 : 0);
   header(out, "vigil_build_info", "gauge", "The build: vigil's version, the running rules' version, Hyperscan's.");
   std::string hyperscan = hs_version();
   if (const size_t space = hyperscan.find(' '); space != std::string::npos) hyperscan.resize(space);
